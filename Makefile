@@ -1,0 +1,47 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 8000
+HOST   ?= 127.0.0.1
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install run serve test lint typecheck pytest build-index taxonomies bench eval clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install the service with its dev tools
+
+build-index: install ## build the taxonomy indexes that are not cached yet
+	$(BIN)/python -m service build-index
+
+run: build-index ## install, build what is missing, serve on $(HOST):$(PORT)
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python -m service serve
+
+serve: run
+
+taxonomies: install ## recompile taxonomies/sources/*.yaml into CASE packages
+	$(BIN)/python -m service taxonomies compile
+
+lint: install
+	$(BIN)/ruff check service tests bench eval taxonomies
+
+typecheck: install
+	$(BIN)/mypy service
+
+pytest: install
+	$(BIN)/python -m pytest
+
+test: lint typecheck pytest ## everything CI runs
+
+bench: install ## end-to-end latency through the HTTP API
+	$(BIN)/python bench/latency.py
+
+clean:
+	rm -rf $(VENV) var/indexes .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,127 @@
+"""Command line: ``python -m service {serve,extract,build-index,taxonomies,db}``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+import anyio
+from pydantic import ValidationError
+
+from service.errors import ServiceError
+from service.settings import get_settings
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from service.app import create_app
+
+    settings = get_settings()
+    uvicorn.run(create_app(settings), host=args.host or settings.host,
+                port=args.port or settings.port, log_config=None)
+    return 0
+
+
+async def _extract_async(path: Path) -> str:
+    from service.extraction.repository import ExtractionRepository
+    from service.extraction.schemas import ExtractionRequest
+    from service.runtime import start_runtime
+
+    request = ExtractionRequest.model_validate_json(await anyio.Path(path).read_bytes())
+    runtime = await start_runtime(get_settings())
+    try:
+        async with runtime.sessions() as session, session.begin():
+            return await runtime.extractions.extract(request, ExtractionRepository(session))
+    finally:
+        await runtime.close()
+
+
+def _extract(args: argparse.Namespace) -> int:
+    from service.logs import configure_logging
+
+    settings = get_settings()
+    configure_logging("WARNING", settings.log_json)
+    try:
+        body = asyncio.run(_extract_async(Path(args.file)))
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = ".".join(str(p) for p in err["loc"]) or "body"
+            sys.stderr.write(f"{args.file}: {loc}: {err['msg']}\n")
+        return 2
+    except ServiceError as exc:
+        sys.stderr.write(f"{args.file}: {type(exc).__name__}: {exc.detail}\n")
+        return 2
+    sys.stdout.write(json.dumps(json.loads(body), indent=2 if args.pretty else None) + "\n")
+    return 0
+
+
+def _build_index(_: argparse.Namespace) -> int:
+    from service.logs import configure_logging
+    from service.runtime import load_encoder, load_indexes
+    from service.taxonomy.catalog import TaxonomyCatalog
+
+    settings = get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    catalog = TaxonomyCatalog.from_directory(settings.taxonomies_dir)
+    _indexes, origin = load_indexes(settings, load_encoder(settings), catalog)
+    for taxonomy_id, how in origin.items():
+        sys.stdout.write(f"{taxonomy_id}: {how}\n")
+    return 0
+
+
+def _compile_taxonomies(args: argparse.Namespace) -> int:
+    from service.taxonomy.authoring import compile_directory
+
+    stale = compile_directory(get_settings().taxonomies_dir, check=args.check)
+    for path in stale:
+        sys.stdout.write(f"{'stale' if args.check else 'wrote'}: {path}\n")
+    return 1 if args.check and stale else 0
+
+
+def _db_upgrade(_: argparse.Namespace) -> int:
+    from service.db.migrate import upgrade_to_head
+    from service.db.session import create_engine
+
+    async def run() -> None:
+        engine = create_engine(get_settings().database_url)
+        await upgrade_to_head(engine)
+        await engine.dispose()
+
+    asyncio.run(run())
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser."""
+    root = argparse.ArgumentParser(prog="python -m service", description=__doc__)
+    commands = root.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the API")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(func=_serve)
+    extract = commands.add_parser("extract", help="extract skills from an experience JSON file")
+    extract.add_argument("file")
+    extract.add_argument("--pretty", action="store_true")
+    extract.set_defaults(func=_extract)
+    commands.add_parser("build-index", help="build the missing taxonomy indexes").set_defaults(
+        func=_build_index)
+    taxonomies = commands.add_parser("taxonomies", help="taxonomy maintenance")
+    tax_commands = taxonomies.add_subparsers(dest="taxonomy_command", required=True)
+    compile_cmd = tax_commands.add_parser("compile", help="compile sources/*.yaml to CASE")
+    compile_cmd.add_argument("--check", action="store_true", help="only report stale outputs")
+    compile_cmd.set_defaults(func=_compile_taxonomies)
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply migrations").set_defaults(func=_db_upgrade)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m service`` and the ``skill-extraction`` script."""
+    args = parser().parse_args(argv)
+    code: int = args.func(args)
+    return code

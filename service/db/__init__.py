@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy 2 (async) with Alembic migrations; SQLite by default."""

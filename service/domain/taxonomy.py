@@ -1,0 +1,65 @@
+"""Skill frameworks as the pipeline sees them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class SkillType(StrEnum):
+    """The three families of skills the service reports."""
+
+    DURABLE = "durable"
+    TECHNICAL = "technical"
+    CORE = "core"
+
+
+@dataclass(frozen=True, slots=True)
+class SkillItem:
+    """One skill (a CASE CFItem) of a framework."""
+
+    identifier: str
+    code: str
+    label: str
+    description: str
+    keywords: tuple[str, ...]
+    uri: str
+    item_type: str | None = None
+    parent: str | None = None  # identifier of the parent item, if any
+
+    def matching_texts(self) -> list[tuple[str, str]]:
+        """The texts the skill is embedded as: (facet, text) pairs.
+
+        A student writes behaviour, not skill names, so the label alone matches poorly; the
+        description and each observable keyword get their own vector and the best one counts.
+        """
+        texts = [("label", self.label)]
+        if self.description:
+            texts.append(("description", f"{self.label}: {self.description}"))
+        texts += [("keyword", k) for k in self.keywords]
+        return texts
+
+
+@dataclass(frozen=True, slots=True)
+class Taxonomy:
+    """A framework: its identity, version and items."""
+
+    id: str
+    title: str
+    version: str
+    skill_type: SkillType
+    default: bool
+    content_hash: str
+    items: tuple[SkillItem, ...]
+    source: str = ""
+    licence: str = ""
+    description: str = ""
+    by_identifier: dict[str, SkillItem] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.by_identifier.update({item.identifier: item for item in self.items})
+
+    @property
+    def ref(self) -> str:
+        """``id@version``, as results cite the taxonomy."""
+        return f"{self.id}@{self.version}"

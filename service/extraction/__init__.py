@@ -1,0 +1,1 @@
+"""Extractions: submit an experience, get scored skill assertions, read them back."""

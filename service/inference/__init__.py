@@ -1,0 +1,1 @@
+"""Running the embedding model: the registry, the loaded encoder and the batching worker."""

@@ -1,0 +1,138 @@
+"""The extraction pipeline, composed of its named, versioned components."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from service.domain.experience import ConfidenceLevel, Experience, ExtractionOptions
+from service.domain.results import (
+    EvidenceSpan,
+    ExtractionResult,
+    SkillAssertion,
+    SkillRef,
+    TaxonomyVersion,
+)
+from service.pipeline.embed import Embedder, Vectors
+from service.pipeline.rationale import RationaleWriter
+from service.pipeline.retrieve import CandidateRetriever, SkillIndex
+from service.pipeline.score import EvidenceWeightedScorer, SkillEvidence
+from service.pipeline.segment import Segment, SentenceSegmenter
+from service.pipeline.select import ConfidencePolicy
+from service.pipeline.sources import profile_sources
+
+PIPELINE_VERSION = "1.0.0"
+
+
+class Component(Protocol):
+    """A pipeline stage: a stable name and a version bumped when its output can change."""
+
+    name: str
+    version: str
+
+
+class ExtractionPipeline:
+    """segment -> embed -> retrieve -> score -> select -> explain.
+
+    Embedding is the only step that needs the model; the API runs it through the batching
+    worker, the CLI and the eval harness call ``run`` with an embedder directly. Both paths
+    share every other step.
+    """
+
+    def __init__(
+        self,
+        segmenter: SentenceSegmenter | None = None,
+        retriever: CandidateRetriever | None = None,
+        scorer: EvidenceWeightedScorer | None = None,
+        policy: ConfidencePolicy | None = None,
+        writer: RationaleWriter | None = None,
+    ) -> None:
+        self.segmenter = segmenter or SentenceSegmenter()
+        self.retriever = retriever or CandidateRetriever()
+        self.scorer = scorer or EvidenceWeightedScorer()
+        self.policy = policy or ConfidencePolicy()
+        self.writer = writer or RationaleWriter()
+
+    @property
+    def version(self) -> str:
+        """The pipeline's own version."""
+        return PIPELINE_VERSION
+
+    @property
+    def components(self) -> dict[str, str]:
+        """Each stage's ``name.vN``, recorded on every result."""
+        stages: dict[str, Component] = {
+            "segment": self.segmenter, "retrieve": self.retriever, "score": self.scorer,
+            "select": self.policy, "explain": self.writer}
+        return {stage: f"{c.name}.v{c.version}" for stage, c in stages.items()}
+
+    def segment(self, experience: Experience) -> list[Segment]:
+        """Every sentence of the narrative and the evidence, with offsets."""
+        segments: list[Segment] = []
+        for source, text in experience.sources():
+            segments += self.segmenter.segment(source, text)
+        return segments
+
+    def assert_skills(
+        self,
+        experience: Experience,
+        segments: Sequence[Segment],
+        vectors: Vectors,
+        indexes: Sequence[SkillIndex],
+        options: ExtractionOptions,
+        model_id: str,
+    ) -> ExtractionResult:
+        """Everything after embedding: retrieve, score, select and explain."""
+        sources = profile_sources(experience)
+        evidence: list[SkillEvidence] = []
+        for index in indexes:
+            matches = self.retriever.retrieve(vectors, index)
+            evidence += self.scorer.aggregate(index.taxonomy.id, matches, list(segments), sources)
+        assertions = []
+        for skill in evidence:
+            level = self.policy.level(skill)
+            if level is None or level.rank < options.min_confidence.rank:
+                continue
+            assertions.append(self._assertion(skill, level, indexes))
+        assertions.sort(key=lambda a: (-a.score, a.skill.framework, a.skill.code))
+        if options.max_assertions is not None:
+            assertions = assertions[: options.max_assertions]
+        return ExtractionResult(
+            model_id=model_id,
+            pipeline_version=self.version,
+            components=self.components,
+            taxonomies=[TaxonomyVersion(id=i.taxonomy.id, version=i.taxonomy.version,
+                                        content_hash=i.taxonomy.content_hash) for i in indexes],
+            assertions=assertions,
+        )
+
+    def run(self, experience: Experience, embedder: Embedder, indexes: Sequence[SkillIndex],
+            options: ExtractionOptions | None = None) -> ExtractionResult:
+        """The whole pipeline in the calling thread."""
+        segments = self.segment(experience)
+        vectors = (embedder.embed([s.text for s in segments]) if segments
+                   else np.zeros((0, embedder.dimension), dtype=np.float32))
+        return self.assert_skills(experience, segments, vectors, indexes,
+                                  options or ExtractionOptions(), embedder.model_id)
+
+    def _assertion(self, skill: SkillEvidence, level: ConfidenceLevel,
+                   indexes: Sequence[SkillIndex]) -> SkillAssertion:
+        taxonomy = next(i.taxonomy for i in indexes if i.taxonomy.id == skill.taxonomy_id)
+        item = skill.item
+        key = f"{taxonomy.id}:{item.identifier}".encode()
+        return SkillAssertion(
+            id="sa_" + hashlib.sha256(key).hexdigest()[:16],
+            skill=SkillRef(id=item.identifier, code=item.code, label=item.label,
+                           framework=taxonomy.id, skill_type=taxonomy.skill_type, uri=item.uri),
+            score=round(skill.score, 4),
+            confidence=level,
+            evidence_spans=[
+                EvidenceSpan(source=s.segment.source, start=s.segment.start, end=s.segment.end,
+                             text=s.segment.text, similarity=round(s.similarity, 4))
+                for s in skill.support
+            ],
+            rationale=self.writer.write(skill),
+        )

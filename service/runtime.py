@@ -1,0 +1,117 @@
+"""Everything built once at start-up: model, taxonomies, indexes, database, use cases.
+
+The API's lifespan and the CLI build the same Runtime, so both run the same code.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import structlog
+from anyio import to_thread
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from service.db.migrate import upgrade_to_head
+from service.db.session import create_engine, create_sessionmaker
+from service.extraction.service import ExtractionService
+from service.inference.batcher import BatchingEmbedder
+from service.inference.encoder import SentenceEncoder
+from service.inference.registry import model_spec
+from service.pipeline.pipeline import ExtractionPipeline
+from service.pipeline.retrieve import SkillIndex
+from service.settings import Settings
+from service.taxonomy.catalog import TaxonomyCatalog
+from service.taxonomy.index import IndexStore
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Readiness:
+    """What /readyz reports."""
+
+    model_warmed: bool = False
+    indexes: dict[str, str] = field(default_factory=dict)  # taxonomy id -> "cache" | "built"
+    startup_seconds: float = 0.0
+
+
+@dataclass
+class Runtime:
+    """The long-lived objects of one process."""
+
+    settings: Settings
+    encoder: SentenceEncoder
+    embedder: BatchingEmbedder
+    catalog: TaxonomyCatalog
+    indexes: dict[str, SkillIndex]
+    pipeline: ExtractionPipeline
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    extractions: ExtractionService
+    readiness: Readiness
+
+    async def database_reachable(self) -> bool:
+        """Whether a trivial query succeeds."""
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            return True
+        except Exception:  # reported as not ready, with the reason logged
+            log.warning("database.unreachable", exc_info=True)
+            return False
+
+    async def close(self) -> None:
+        """Stop the worker and release the database."""
+        await to_thread.run_sync(self.embedder.stop)
+        await self.engine.dispose()
+
+
+def load_encoder(settings: Settings) -> SentenceEncoder:
+    """Load and warm the configured model (blocking)."""
+    spec = model_spec(settings.models_dir, settings.embedding_model)
+    encoder = SentenceEncoder(spec, batch_size=settings.embed_batch_size,
+                              threads=settings.torch_threads)
+    encoder.warmup()
+    return encoder
+
+
+def load_indexes(settings: Settings, encoder: SentenceEncoder,
+                 catalog: TaxonomyCatalog) -> tuple[dict[str, SkillIndex], dict[str, str]]:
+    """Every taxonomy's index from the cache, building the missing ones (blocking)."""
+    store = IndexStore(settings.index_dir, encoder)
+    indexes: dict[str, SkillIndex] = {}
+    origin: dict[str, str] = {}
+    for taxonomy in catalog:
+        index, built = store.load_or_build(taxonomy)
+        indexes[taxonomy.id] = index
+        origin[taxonomy.id] = "built" if built else "cache"
+    return indexes, origin
+
+
+async def start_runtime(settings: Settings, migrate: bool = True) -> Runtime:
+    """Build the runtime: model warmed, indexes loaded, database migrated."""
+    started = time.perf_counter()
+    catalog = TaxonomyCatalog.from_directory(settings.taxonomies_dir)
+    encoder = await to_thread.run_sync(load_encoder, settings)
+    indexes, origin = await to_thread.run_sync(load_indexes, settings, encoder, catalog)
+    engine = create_engine(settings.database_url)
+    if migrate:
+        await upgrade_to_head(engine)
+    embedder = BatchingEmbedder(encoder, max_batch=settings.embed_batch_size,
+                                max_wait_ms=settings.embed_max_wait_ms,
+                                queue_limit=settings.embed_queue_limit)
+    embedder.start()
+    pipeline = ExtractionPipeline()
+    readiness = Readiness(model_warmed=True, indexes=origin,
+                          startup_seconds=round(time.perf_counter() - started, 2))
+    log.info("service.ready", model=encoder.model_id, taxonomies=len(catalog),
+             indexes_built=sum(v == "built" for v in origin.values()),
+             seconds=readiness.startup_seconds)
+    return Runtime(
+        settings=settings, encoder=encoder, embedder=embedder, catalog=catalog, indexes=indexes,
+        pipeline=pipeline, engine=engine, sessions=create_sessionmaker(engine),
+        extractions=ExtractionService(settings, pipeline, catalog, indexes, embedder),
+        readiness=readiness,
+    )

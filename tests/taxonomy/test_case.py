@@ -1,0 +1,109 @@
+"""Bundled frameworks are valid CASE 1.1, compiled from their sources, and bad packages fail."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft201909Validator
+
+from service.errors import InvalidTaxonomyPackage
+from service.settings import PROJECT_ROOT
+from service.taxonomy.authoring import compile_directory
+from service.taxonomy.case import taxonomy_from_case
+from service.taxonomy.catalog import TaxonomyCatalog
+
+TAXONOMIES = PROJECT_ROOT / "taxonomies"
+PACKAGES = sorted(TAXONOMIES.glob("*/package.json"))
+SCHEMA = json.loads(
+    (TAXONOMIES / "schemas/case-1.1/case_v1p1_cfpackage-jsonschema1.json").read_text())
+
+
+def _load(path: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+def test_there_are_bundled_frameworks() -> None:
+    ids = {p.parent.name for p in PACKAGES}
+    assert {"ngss-sep", "ngss-ccc", "career-clusters-2024", "america-succeeds"} <= ids
+
+
+@pytest.mark.parametrize("path", PACKAGES, ids=lambda p: p.parent.name)
+def test_bundled_package_validates_against_case_1_1(path: Path) -> None:
+    validator = Draft201909Validator(SCHEMA, format_checker=Draft201909Validator.FORMAT_CHECKER)
+    errors = sorted(validator.iter_errors(_load(path)), key=lambda e: list(e.path))
+    assert not errors, [f"{list(e.path)}: {e.message}" for e in errors[:5]]
+
+
+@pytest.mark.parametrize("path", PACKAGES, ids=lambda p: p.parent.name)
+def test_every_item_has_our_description_and_keywords(path: Path) -> None:
+    for item in _load(path)["CFItems"]:
+        assert item.get("notes"), f"{item['humanCodingScheme']} has no description"
+        assert item.get("conceptKeywords"), f"{item['humanCodingScheme']} has no keywords"
+
+
+def test_compiled_packages_match_their_sources() -> None:
+    assert compile_directory(TAXONOMIES, check=True) == []
+
+
+def test_catalog_loads_hierarchy_and_defaults() -> None:
+    catalog = TaxonomyCatalog.from_directory(TAXONOMIES)
+    clusters = catalog.get("career-clusters-2024")
+    parents = [i for i in clusters.items if i.parent is None]
+    children = [i for i in clusters.items if i.parent is not None]
+    assert len(parents) == 14
+    assert len(children) == 72
+    assert all(c.parent in clusters.by_identifier for c in children)
+    assert {t.id for t in catalog.select(None)} >= {"ngss-sep", "career-clusters-2024"}
+
+
+def _sample() -> dict[str, Any]:
+    return _load(TAXONOMIES / "ngss-sep" / "package.json")
+
+
+MANIFEST = {"id": "t", "version": "1", "skill_type": "core"}
+
+
+def test_missing_identifier_is_refused() -> None:
+    package = _sample()
+    del package["CFItems"][0]["identifier"]
+    with pytest.raises(InvalidTaxonomyPackage, match=r"CFItems\[0\] has no identifier"):
+        taxonomy_from_case(package, MANIFEST)
+
+
+def test_empty_statement_is_refused() -> None:
+    package = _sample()
+    package["CFItems"][1]["fullStatement"] = "  "
+    with pytest.raises(InvalidTaxonomyPackage, match="empty fullStatement"):
+        taxonomy_from_case(package, MANIFEST)
+
+
+def test_dangling_association_is_refused() -> None:
+    package = _sample()
+    package["CFAssociations"][0]["destinationNodeURI"] = {"identifier": "nope", "uri": "x:nope"}
+    with pytest.raises(InvalidTaxonomyPackage, match="points to an unknown item"):
+        taxonomy_from_case(package, MANIFEST)
+
+
+def test_cycle_is_refused() -> None:
+    package = _sample()
+    a, b = package["CFItems"][0], package["CFItems"][1]
+    for n, (origin, dest) in enumerate(((a, b), (b, a))):
+        assoc = copy.deepcopy(package["CFAssociations"][0])
+        assoc["identifier"] = f"cycle-{n}"
+        assoc["originNodeURI"] = {"identifier": origin["identifier"], "uri": origin["uri"]}
+        assoc["destinationNodeURI"] = {"identifier": dest["identifier"], "uri": dest["uri"]}
+        package["CFAssociations"].append(assoc)
+    with pytest.raises(InvalidTaxonomyPackage, match="cycle"):
+        taxonomy_from_case(package, MANIFEST)
+
+
+def test_content_hash_ignores_key_order() -> None:
+    package = _sample()
+    reordered = json.loads(json.dumps(package, sort_keys=True))
+    assert (taxonomy_from_case(package, MANIFEST).content_hash
+            == taxonomy_from_case(reordered, MANIFEST).content_hash)
