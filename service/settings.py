@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     taxonomies_dir: Path = PROJECT_ROOT / "taxonomies"
     models_dir: Path = PROJECT_ROOT / "models"
     embedding_model: str = "all-minilm-l6-v2"
+    index_cache_dir: Path | None = None  # default: VAR_DIR/indexes
 
     # Request limits: refused with a clear 4xx, never silently cut.
     max_body_bytes: int = Field(256 * 1024, ge=1024)
@@ -61,7 +62,7 @@ class Settings(BaseSettings):
     @property
     def index_dir(self) -> Path:
         """Where built FAISS indexes are cached, keyed by model and taxonomy content."""
-        return self.var_dir / "indexes"
+        return self.index_cache_dir or self.var_dir / "indexes"
 
 
 @lru_cache(maxsize=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,11 +19,17 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 SHARED = PROJECT_ROOT.parent / "shared"
 
 
+# Every test shares one index cache (building all bundled indexes takes a while); the tests of
+# the cache itself use their own directories.
+INDEX_CACHE = Path(tempfile.mkdtemp(prefix="skill-index-cache-"))
+
+
 def make_settings(var_dir: Path, **overrides: object) -> Settings:
     """Settings for a test: its own var dir and SQLite file, bundled model and taxonomies."""
     values: dict[str, object] = {
         "environment": "test",
         "var_dir": var_dir,
+        "index_cache_dir": INDEX_CACHE,
         "database_url": f"sqlite+aiosqlite:///{var_dir / 'test.db'}",
         "log_json": True,
     }
