@@ -6,7 +6,14 @@ from datetime import date
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
 OpaqueRef = Annotated[
@@ -126,6 +133,11 @@ class Experience(_Strict):
     evidence: list[EvidenceItem] = Field(default_factory=list)
     learner_ref: OpaqueRef | None = None
     external_id: OpaqueRef | None = None
+
+    @field_validator("evidence", mode="before")
+    @classmethod
+    def _null_is_no_evidence(cls, value: object) -> object:
+        return [] if value is None else value
 
     @model_validator(mode="after")
     def _coherent(self) -> Experience:

@@ -126,6 +126,13 @@ def test_selected_taxonomies_only(client: TestClient) -> None:
     assert {a["skill"]["framework"] for a in result["assertions"]} <= {"ngss-sep"}
 
 
+def test_optional_fields_may_be_null(client: TestClient) -> None:
+    body = {"category": "employment", "narrative": "I ran the register and closed the store.",
+            "evidence": None, "organization": None, "hours": None, "options": {}}
+    response = _post(client, body)
+    assert response.status_code == 201, response.text
+
+
 def test_vague_narrative_gets_no_confident_skills(client: TestClient) -> None:
     result = _post(client, VAGUE).json()
     assert all(a["confidence"] != "high" for a in result["assertions"])
