@@ -25,7 +25,9 @@ FRAMEWORKS = ("ngss-sep", "ngss-ccc", "career-clusters-2024", "america-succeeds"
 SPLITS = {"dev": 120, "test": 120}
 PER_CATEGORY_PER_SPLIT = 15
 ORG_TYPES = {"nonprofit", "school", "business", "government", "community", "self"}
-EVIDENCE_KINDS = {"endorsement", "reflection", "artifact", "portfolio", "assessment", "quantitative", "other"}
+EVIDENCE_KINDS = {
+    "endorsement", "reflection", "artifact", "portfolio", "assessment", "quantitative", "other",
+}
 RELATIONSHIPS = {"supervisor", "teacher", "mentor", "peer", "self", "client", "other"}
 STRENGTHS = {"clear", "weak"}
 TAGS = {"vague", "off_topic", "thin", "rich"}
@@ -92,7 +94,8 @@ def check_experience(exp: dict, where: str, errors: list[str]) -> None:
     if exp.get("category") not in CATEGORIES:
         errors.append(f"{where}: bad category {exp.get('category')!r}")
     if len(exp.get("narrative") or "") >= MAX_NARRATIVE:
-        errors.append(f"{where}: narrative is {len(exp['narrative'])} chars (limit {MAX_NARRATIVE})")
+        errors.append(
+            f"{where}: narrative is {len(exp['narrative'])} chars (limit {MAX_NARRATIVE})")
     if not re.fullmatch(r"lrn-\d{4}", exp.get("learner_ref") or ""):
         errors.append(f"{where}: learner_ref must be an opaque id like lrn-0001")
     for key in ("role", "location", "external_id"):
@@ -103,11 +106,13 @@ def check_experience(exp: dict, where: str, errors: list[str]) -> None:
         if not isinstance(org, dict) or set(org) - {"name", "type", "sector"}:
             errors.append(f"{where}: organization must be an object with name/type/sector")
         elif org.get("type") not in ORG_TYPES:
-            errors.append(f"{where}: organization.type {org.get('type')!r} not in {sorted(ORG_TYPES)}")
+            errors.append(
+                f"{where}: organization.type {org.get('type')!r} not in {sorted(ORG_TYPES)}")
     for key in ("start_date", "end_date"):
         if exp.get(key) is not None and not is_date(exp[key]):
             errors.append(f"{where}: {key} must be an ISO date or null")
-    if is_date(exp.get("start_date")) and is_date(exp.get("end_date")) and exp["end_date"] < exp["start_date"]:
+    dated = is_date(exp.get("start_date")) and is_date(exp.get("end_date"))
+    if dated and exp["end_date"] < exp["start_date"]:
         errors.append(f"{where}: end_date before start_date")
     hours = exp.get("hours")
     if hours is not None and (not isinstance(hours, int) or isinstance(hours, bool) or hours < 0):
@@ -141,8 +146,9 @@ def check_experience(exp: dict, where: str, errors: list[str]) -> None:
 
 
 def check_gold(gold: dict, where: str, codes: dict[str, set[str]], errors: list[str]) -> None:
-    if set(gold) - {"labelled_frameworks", "skills", "quality", "tags"}:
-        errors.append(f"{where}: unknown gold keys {sorted(set(gold) - {'labelled_frameworks', 'skills', 'quality', 'tags'})}")
+    unknown = set(gold) - {"labelled_frameworks", "skills", "quality", "tags"}
+    if unknown:
+        errors.append(f"{where}: unknown gold keys {sorted(unknown)}")
     labelled = gold.get("labelled_frameworks")
     if not isinstance(labelled, list) or not labelled or set(labelled) - set(FRAMEWORKS):
         errors.append(f"{where}: labelled_frameworks must be a non-empty subset of {FRAMEWORKS}")
@@ -229,10 +235,12 @@ def main() -> int:
         return 1
 
     labels = Counter(s["framework"] for r in records for s in r["gold"]["skills"])
-    hard = sum(1 for r in records if set(r["gold"].get("tags", [])) & {"vague", "off_topic", "thin"})
+    hard = sum(1 for r in records
+               if set(r["gold"].get("tags", [])) & {"vague", "off_topic", "thin"})
     print(f"ok: {len(records)} records ({', '.join(f'{s} {SPLITS[s]}' for s in SPLITS)}), "
           f"{len(CATEGORIES)} categories x {PER_CATEGORY_PER_SPLIT} per split, "
-          f"{sum(labels.values())} gold labels ({', '.join(f'{k} {labels[k]}' for k in FRAMEWORKS)}), "
+          f"{sum(labels.values())} gold labels "
+          f"({', '.join(f'{k} {labels[k]}' for k in FRAMEWORKS)}), "
           f"{hard} weak/vague/off-topic experiences")
     return 0
 
