@@ -117,6 +117,8 @@ def parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply migrations").set_defaults(func=_db_upgrade)
+    from service.evaluation.cli import register as register_eval
+    register_eval(commands)
     return root
 
 

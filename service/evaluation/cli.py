@@ -1,0 +1,122 @@
+"""``python -m service eval {run,decorte,compare,calibrate}``: the harness from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from service.settings import PROJECT_ROOT, get_settings
+
+DEFAULT_DECORTE_DIR = PROJECT_ROOT.parent / "shared" / "data" / "decorte"
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``eval`` command group to the service's parser."""
+    evaluation = subparsers.add_parser("eval", help="measure extraction quality")
+    commands = evaluation.add_subparsers(dest="eval_command", required=True)
+    run = commands.add_parser("run", help="run the pipeline on a labelled JSONL dataset")
+    run.add_argument("--dataset", type=Path, required=True)
+    run.add_argument("--out", type=Path, required=True, help="run directory to write")
+    run.add_argument("--limit", type=int, help="only the first N experiences")
+    run.add_argument("--no-progress", action="store_true")
+    run.set_defaults(func=_run)
+    bench = commands.add_parser("decorte", help="the ESCO sentence benchmark (Decorte et al.)")
+    bench.add_argument("--out", type=Path, required=True)
+    bench.add_argument("--data", type=Path, default=DEFAULT_DECORTE_DIR,
+                       help=f"benchmark directory (default {DEFAULT_DECORTE_DIR})")
+    bench.add_argument("--limit", type=int, help="only the first N sentences of each set")
+    bench.add_argument("--no-progress", action="store_true")
+    bench.set_defaults(func=_decorte)
+    compare = commands.add_parser("compare", help="metric deltas between two runs")
+    compare.add_argument("run_a", type=Path)
+    compare.add_argument("run_b", type=Path)
+    compare.add_argument("--all", action="store_true", help="include counts and per-code rows")
+    compare.add_argument("--match", help="only metrics whose name contains this")
+    compare.set_defaults(func=_compare)
+    calibrate = commands.add_parser(
+        "calibrate", help="fit the calibrators and the quality model on a labelled split")
+    calibrate.add_argument("--dataset", type=Path, required=True,
+                           help="the split to fit on (the dev split; never the test split)")
+    calibrate.set_defaults(func=_calibrate)
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    import json
+
+    from service.calibration.command import calibrate
+
+    summary = calibrate(args.dataset, get_settings())
+    sys.stdout.write(json.dumps({k: v for k, v in summary.items() if k != "calibration"},
+                                indent=1) + "\n")
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from service.evaluation.dataset import DatasetError
+    from service.evaluation.service import evaluate_dataset
+    from service.logs import configure_logging
+
+    settings = get_settings()
+    configure_logging("WARNING", settings.log_json)
+    try:
+        result = evaluate_dataset(settings, args.dataset, args.out, args.limit,
+                                  progress=not args.no_progress)
+    except (DatasetError, OSError) as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 2
+    strict = result.overall.strict
+    levels = ", ".join(f"{k} {v.precision:.3f} (n={v.n})"
+                       for k, v in result.confidence_levels.items())
+    lines = [f"micro-F1 {strict.micro.f1:.3f} (P {strict.micro.precision:.3f}, "
+             f"R {strict.micro.recall:.3f}); macro-F1 {strict.macro.f1:.3f}; "
+             f"lenient micro-F1 {result.overall.lenient.micro.f1:.3f}"]
+    lines += [f"  {name}: micro-F1 {f.strict.micro.f1:.3f}, macro-F1 {f.strict.macro.f1:.3f}"
+              for name, f in result.per_framework.items()]
+    ranking = result.ranking["all"]
+    lines += [f"RP@5 {ranking.rp_at_5:.3f}, MRR {ranking.mrr:.3f}, "
+              f"nDCG@10 {ranking.ndcg_at_10:.3f}",
+              f"ECE {result.calibration['all_candidates'].ece or 0:.3f} (all scored), "
+              f"{result.calibration['asserted'].ece or 0:.3f} (asserted)",
+              f"precision by confidence: {levels}",
+              f"wrote {args.out}/metrics.json, predictions.jsonl, report.html "
+              f"({result.run.seconds['total']:.1f} s)"]
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0
+
+
+def _decorte(args: argparse.Namespace) -> int:
+    from service.evaluation.service import evaluate_decorte
+    from service.logs import configure_logging
+
+    settings = get_settings()
+    configure_logging("WARNING", settings.log_json)
+    try:
+        result = evaluate_decorte(settings, args.data, args.out, args.limit,
+                                  progress=not args.no_progress)
+    except OSError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 2
+    for name, s in result.sets.items():
+        sys.stdout.write(f"{name}: RP@1 {s.rp_at_1:.3f}, RP@5 {s.rp_at_5:.3f}, "
+                         f"RP@10 {s.rp_at_10:.3f}, MRR {s.mrr:.3f} "
+                         f"({s.n_sentences} sentences)\n")
+    sys.stdout.write(f"wrote {args.out}/metrics.json, predictions.jsonl "
+                     f"({result.run.seconds['total']:.1f} s)\n")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from service.evaluation import compare
+
+    try:
+        a, b = compare.load_metrics(args.run_a), compare.load_metrics(args.run_b)
+    except (OSError, ValueError) as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 2
+    changes = compare.provenance_changes(a, b)
+    if changes:
+        sys.stdout.write("runs differ in:\n" + "".join(f"  {c}\n" for c in changes) + "\n")
+    rows = compare.deltas(a, b, everything=args.all, match=args.match)
+    sys.stdout.write(compare.format_table(rows) + "\n")
+    return 0

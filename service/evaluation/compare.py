@@ -1,0 +1,82 @@
+"""Metric deltas between two runs (of the dataset harness or of the ESCO benchmark)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# Provenance worth flagging when two runs differ in it; everything else under "run" is skipped.
+_PROVENANCE = ("dataset_hash", "model_id", "pipeline_version", "components", "taxonomies",
+               "operating_floors", "fitted_on", "ranker", "labels_hash")
+# Counts and per-code detail are noise in a headline comparison; ``everything`` shows them.
+_DETAIL = ("per_code", "counts", "n_")
+
+
+@dataclass(frozen=True, slots=True)
+class Delta:
+    """One metric in both runs."""
+
+    metric: str
+    a: float | None
+    b: float | None
+
+    @property
+    def change(self) -> float | None:
+        """b - a, when both runs have the metric."""
+        return None if self.a is None or self.b is None else self.b - self.a
+
+
+def load_metrics(path: Path) -> dict[str, Any]:
+    """A run's ``metrics.json``, given the run directory or the file."""
+    file = path / "metrics.json" if path.is_dir() else path
+    loaded: dict[str, Any] = json.loads(file.read_text(encoding="utf-8"))
+    return loaded
+
+
+def flatten(tree: Any, prefix: str = "") -> dict[str, float]:
+    """Numeric leaves as dotted keys; lists (curves, bins) and run provenance are skipped."""
+    leaves: dict[str, float] = {}
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            if not prefix and key == "run":
+                continue
+            leaves |= flatten(value, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(tree, int | float) and not isinstance(tree, bool):
+        leaves[prefix] = float(tree)
+    return leaves
+
+
+def deltas(a: dict[str, Any], b: dict[str, Any], everything: bool = False,
+           match: str | None = None) -> list[Delta]:
+    """Every metric of either run, in the order of run A then B."""
+    flat_a, flat_b = flatten(a), flatten(b)
+    keys = list(dict.fromkeys([*flat_a, *flat_b]))
+    if not everything:
+        keys = [k for k in keys if not any(d in k for d in _DETAIL)]
+    if match:
+        keys = [k for k in keys if match in k]
+    return [Delta(k, flat_a.get(k), flat_b.get(k)) for k in keys]
+
+
+def provenance_changes(a: dict[str, Any], b: dict[str, Any]) -> list[str]:
+    """Lines naming what differs in how the two runs were produced."""
+    run_a, run_b = a.get("run", {}), b.get("run", {})
+    return [f"{key}: {json.dumps(run_a.get(key))} -> {json.dumps(run_b.get(key))}"
+            for key in _PROVENANCE if run_a.get(key) != run_b.get(key)]
+
+
+def format_table(rows: list[Delta]) -> str:
+    """A fixed-width table: metric, A, B, delta."""
+    width = max([len(r.metric) for r in rows] + [6])
+    lines = [f"{'metric':<{width}}  {'A':>8}  {'B':>8}  {'delta':>8}"]
+    for r in rows:
+        lines.append(f"{r.metric:<{width}}  {_cell(r.a)}  {_cell(r.b)}  {_cell(r.change, True)}")
+    return "\n".join(lines)
+
+
+def _cell(value: float | None, signed: bool = False) -> str:
+    if value is None:
+        return f"{'-':>8}"
+    return f"{value:>+8.4f}" if signed else f"{value:>8.4f}"

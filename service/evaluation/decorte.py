@@ -1,0 +1,179 @@
+"""The ESCO sentence benchmark of Decorte et al.: rank all ESCO skills for job-ad sentences.
+
+Protocol: rows are grouped by sentence; the gold is the set of a sentence's labels found in the
+ESCO label list (sentences left with none are dropped); every label is ranked for every sentence;
+RP@k = |top-k ∩ gold| / min(k, |gold|) and MRR are averaged over sentences.
+
+A ranker is anything with ``name`` and ``rank``; the bi-encoder baseline ranks labels by cosine
+with the sentence. Improved rankers (re-rankers, label descriptions, fine-tuned models) plug in
+through the same interface and are scored by the same code.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+import faiss
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel
+from tqdm import tqdm
+
+from service.evaluation import metrics
+from service.evaluation.dataset import file_hash
+from service.pipeline.embed import Embedder, Vectors
+
+LABELS_FILE = "skills_en_label.txt"
+SETS = {"tech": "tech_validation_annotations.csv", "house": "house_validation_annotations.csv"}
+CUTOFFS = (1, 5, 10)
+_EMBED_CHUNK = 512
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """Label indices, best first, with their scores; may stop before the last label."""
+
+    labels: npt.NDArray[np.int64]
+    scores: npt.NDArray[np.float32]
+
+
+class LabelRanker(Protocol):
+    """Ranks the benchmark's label list for each sentence."""
+
+    @property
+    def name(self) -> str:
+        """A stable ``name.vN``, recorded with the scores."""
+        ...
+
+    def rank(self, sentences: Sequence[str]) -> list[Ranking]:
+        """One ranking per sentence."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class BenchmarkSet:
+    """Sentences of one set and the indices of their gold labels."""
+
+    name: str
+    sentences: list[str]
+    gold: list[frozenset[int]]
+
+
+class BenchmarkRun(BaseModel):
+    """What produced a benchmark run."""
+
+    benchmark: str = "decorte-esco-validation"
+    data_dir: str
+    labels_hash: str
+    set_hashes: dict[str, str]
+    n_labels: int
+    model_id: str
+    ranker: str
+    label_vectors: str  # "cache" or "built"
+    sentence_limit: int | None
+    started_at: datetime
+    seconds: dict[str, float]
+
+
+class SetScores(BaseModel):
+    """A ranker's scores on one set."""
+
+    rp_at_1: float
+    rp_at_5: float
+    rp_at_10: float
+    mrr: float
+    n_sentences: int
+    n_gold: int
+
+
+class BenchmarkMetrics(BaseModel):
+    """Everything the benchmark's ``metrics.json`` holds."""
+
+    run: BenchmarkRun
+    sets: dict[str, SetScores]
+
+
+def load_labels(path: Path) -> list[str]:
+    """The ESCO preferred labels, one per line, in file order."""
+    labels = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    return [label for label in labels if label]
+
+
+def load_set(name: str, path: Path, labels: Sequence[str],
+             limit: int | None = None) -> BenchmarkSet:
+    """Group annotation rows by sentence; keep sentences with at least one known label."""
+    position = {label: i for i, label in enumerate(labels)}
+    grouped: dict[str, set[int]] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            known = grouped.setdefault(row["sentence"], set())
+            if row["label"] in position:
+                known.add(position[row["label"]])
+    kept = [(s, frozenset(g)) for s, g in grouped.items() if g][:limit]
+    return BenchmarkSet(name, [s for s, _ in kept], [g for _, g in kept])
+
+
+def score_rankings(rankings: Sequence[Ranking], bench: BenchmarkSet) -> SetScores:
+    """RP@1, RP@5, RP@10 and MRR of one set's rankings."""
+    rp: dict[int, list[float]] = {k: [] for k in CUTOFFS}
+    rr = []
+    for ranking, gold in zip(rankings, bench.gold, strict=True):
+        ranked = ranking.labels.tolist()
+        for k in CUTOFFS:
+            rp[k].append(metrics.rp_at_k(ranked, gold, k))
+        rr.append(metrics.reciprocal_rank(ranked, gold))
+    n = len(rr)
+    mean = {k: sum(v) / n if n else 0.0 for k, v in rp.items()}
+    return SetScores(rp_at_1=mean[1], rp_at_5=mean[5], rp_at_10=mean[10],
+                     mrr=sum(rr) / n if n else 0.0, n_sentences=n,
+                     n_gold=sum(len(g) for g in bench.gold))
+
+
+class BiEncoderRanker:
+    """The plain baseline: every label by cosine with the sentence (exact inner-product search)."""
+
+    name = "bi-encoder.nearest-label.v1"
+
+    def __init__(self, embedder: Embedder, label_vectors: Vectors) -> None:
+        self.embedder = embedder
+        self._index = faiss.IndexFlatIP(label_vectors.shape[1])
+        self._index.add(np.ascontiguousarray(label_vectors, dtype=np.float32))
+
+    def rank(self, sentences: Sequence[str]) -> list[Ranking]:
+        """Every label for every sentence, best first."""
+        if not sentences:
+            return []
+        queries = np.ascontiguousarray(self.embedder.embed(sentences), dtype=np.float32)
+        scores, ids = self._index.search(queries, int(self._index.ntotal))
+        return [Ranking(i.astype(np.int64), s) for s, i in zip(scores, ids, strict=True)]
+
+
+def label_vectors(embedder: Embedder, labels: Sequence[str], labels_path: Path,
+                  cache_dir: Path, progress: bool = True) -> tuple[Vectors, bool]:
+    """(vectors of every label, whether they came from the cache keyed by model + file hash)."""
+    model = re.sub(r"[^A-Za-z0-9._-]", "_", embedder.model_id)
+    digest = file_hash(labels_path).split(":")[-1][:20]
+    path = cache_dir / model / f"decorte-labels-{digest}.npy"
+    if path.exists():
+        vectors = np.load(path)
+        if vectors.shape == (len(labels), embedder.dimension):
+            return vectors.astype(np.float32), True
+    chunks = range(0, len(labels), _EMBED_CHUNK)
+    bar = tqdm(chunks, desc="embedding ESCO labels", unit="chunk", file=sys.stderr,
+               disable=not progress)
+    vectors = np.concatenate([embedder.embed(labels[i : i + _EMBED_CHUNK]) for i in bar])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    with os.fdopen(fd, "wb") as handle:
+        np.save(handle, vectors)
+    Path(tmp).replace(path)
+    return vectors, False

@@ -1,0 +1,203 @@
+"""One self-contained HTML page per run: headline numbers, plots and the worst errors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+from service.evaluation import charts
+from service.evaluation.dataset import Strength
+from service.evaluation.runner import CodePrediction, ExperiencePrediction
+from service.evaluation.summary import Readings, RunMetrics
+
+_STYLE = """
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#1a202c}
+table{border-collapse:collapse;margin:.5rem 0 1.5rem}
+td,th{border:1px solid #cbd5e0;padding:3px 8px;text-align:left;vertical-align:top}
+td.n{text-align:right;font-variant-numeric:tabular-nums}
+.plots{display:flex;flex-wrap:wrap;gap:1.5rem}
+.muted{color:#4a5568}
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorRow:
+    """A confident false positive or a missed gold label."""
+
+    kind: str
+    experience: ExperiencePrediction
+    framework: str
+    code: str
+    strength: str
+    candidate: CodePrediction | None
+
+
+def worst_errors(predictions: Sequence[ExperiencePrediction], n: int = 20) -> list[ErrorRow]:
+    """The most confident false positives and the clear golds missed by the widest margin."""
+    false_positives, misses = [], []
+    for p in predictions:
+        gold = {g.key: g for g in p.gold}
+        by_key = {c.key: c for c in p.candidates}
+        false_positives += [ErrorRow("false positive", p, c.framework, c.code, "", c)
+                            for c in p.candidates if c.asserted and c.key not in gold]
+        misses += [ErrorRow("missed gold", p, g.framework, g.code, g.strength.value,
+                            by_key.get(g.key))
+                   for g in p.gold if not (g.key in by_key and by_key[g.key].asserted)]
+    false_positives.sort(key=lambda e: -_score(e))
+    misses.sort(key=lambda e: (e.strength != Strength.CLEAR.value, _score(e)))
+    half = n // 2
+    take_fp = min(len(false_positives), max(half, n - len(misses)))
+    return false_positives[:take_fp] + misses[: n - take_fp]
+
+
+def render(result: RunMetrics, predictions: Sequence[ExperiencePrediction]) -> str:
+    """The report page."""
+    run = result.run
+    pr = result.pr_curve
+    op = pr.operating_point
+    plots = [
+        charts.pr_chart([(p.recall, p.precision) for p in pr.points if p.predicted],
+                        (op.recall, op.precision), _floors_label(op.floors)),
+        charts.reliability_chart(result.calibration["all_candidates"].bins),
+        charts.bar_chart([(f, [s.strict.micro.f1, s.strict.macro.f1, s.lenient.micro.f1])
+                          for f, s in result.per_framework.items()],
+                         ["micro-F1", "macro-F1", "lenient micro-F1"]),
+    ]
+    sections = [
+        f"<h1>Evaluation: {escape(run.dataset)}</h1>",
+        f'<p class="muted">{run.n_experiences} experiences · model {escape(run.model_id)} · '
+        f"pipeline {escape(run.pipeline_version)} · {run.started_at:%Y-%m-%d %H:%M} UTC · "
+        f"{run.seconds.get('total', 0):.1f} s</p>",
+        "<p><strong>In-sample:</strong> the calibration and quality models were fitted on this "
+        "dataset, so these numbers flatter the service; report the held-out split.</p>"
+        if run.in_sample else "",
+        "<p><strong>In-sample?</strong> Unknown: a fitted artefact does not record the hash of "
+        "the data it was trained on; check it was not this dataset.</p>"
+        if run.in_sample is None else "",
+        "<h2>At the operating point</h2>", _readings_table({"all": result.overall}),
+        _headline(result),
+        '<div class="plots">' + "".join(plots) + "</div>",
+        "<h2>Per framework</h2>", _framework_table(result),
+        "<h2>Per category</h2>", _readings_table(result.per_category),
+        "<h2>Per tag</h2>", _readings_table(result.per_tag),
+        "<h2>Precision by confidence level</h2>", _levels_table(result),
+        "<h2>Quality indicators</h2>",
+        f"<p>{escape(result.quality.status)}: the pipeline does not rate responsibility, "
+        "complexity or novelty yet, so no agreement is reported.</p>"
+        if result.quality.status == "not estimated" else _quality_table(result),
+        "<h2>Worst errors</h2>", _errors_table(worst_errors(predictions)),
+        "<h2>Provenance</h2>", _provenance(result),
+    ]
+    return ("<!doctype html><html lang=en><head><meta charset=utf-8>"
+            f"<title>Evaluation {escape(run.dataset)}</title><style>{_STYLE}</style></head>"
+            "<body>" + "\n".join(sections) + "</body></html>\n")
+
+
+def _floors_label(floors: dict[str, float]) -> str:
+    values = set(floors.values())
+    if len(values) == 1:
+        return f"operating point (score ≥ {values.pop():.2f})"
+    return "operating point (per-framework floors)"
+
+
+def _score(error: ErrorRow) -> float:
+    return error.candidate.score if error.candidate else 0.0
+
+
+def _num(value: float | int | None, digits: int = 3) -> str:
+    if value is None:
+        return '<td class="n">–</td>'
+    text = str(value) if isinstance(value, int) else f"{value:.{digits}f}"
+    return f'<td class="n">{text}</td>'
+
+
+def _table(head: Sequence[str], rows: Sequence[str]) -> str:
+    header = "".join(f"<th>{escape(h)}</th>" for h in head)
+    return f"<table><tr>{header}</tr>{''.join(rows)}</table>"
+
+
+def _readings_table(slices: dict[str, Readings]) -> str:
+    head = ["slice", "n", "micro P", "micro R", "micro F1", "macro P", "macro R", "macro F1",
+            "lenient micro F1", "lenient macro F1"]
+    rows = []
+    for name, r in slices.items():
+        s, m = r.strict.micro, r.strict.macro
+        rows.append(f"<tr><td>{escape(name)}</td>{_num(r.strict.n_experiences)}"
+                    + "".join(_num(v) for v in (s.precision, s.recall, s.f1, m.precision,
+                                                m.recall, m.f1, r.lenient.micro.f1,
+                                                r.lenient.macro.f1)) + "</tr>")
+    return _table(head, rows)
+
+
+def _headline(result: RunMetrics) -> str:
+    ranking = result.ranking["all"]
+    cal = result.calibration
+    rows = [f"<tr><td>{escape(k)}</td>{_num(v)}</tr>" for k, v in (
+        ("RP@5 (all scored codes)", ranking.rp_at_5), ("MRR", ranking.mrr),
+        ("nDCG@10", ranking.ndcg_at_10), ("average precision", result.pr_curve.average_precision),
+        ("ECE, all scored codes", cal["all_candidates"].ece),
+        ("ECE, asserted codes", cal["asserted"].ece))]
+    return _table(["metric", "value"], rows)
+
+
+def _framework_table(result: RunMetrics) -> str:
+    head = ["framework", "micro P", "micro R", "micro F1", "macro F1", "lenient micro F1",
+            "RP@5", "MRR", "codes (F1)"]
+    rows = []
+    for name, f in result.per_framework.items():
+        ranking = result.ranking[name]
+        codes = ", ".join(f"{escape(c)} {s.scores.f1:.2f}" for c, s in f.per_code.items())
+        s = f.strict.micro
+        rows.append(f"<tr><td>{escape(name)}</td>" + "".join(_num(v) for v in (
+            s.precision, s.recall, s.f1, f.strict.macro.f1, f.lenient.micro.f1,
+            ranking.rp_at_5, ranking.mrr)) + f'<td class="muted">{codes}</td></tr>')
+    return _table(head, rows)
+
+
+def _levels_table(result: RunMetrics) -> str:
+    rows = [f"<tr><td>{level}</td>{_num(v.n)}{_num(v.correct)}{_num(v.precision)}"
+            f"{_num(v.lenient_precision)}</tr>" for level, v in result.confidence_levels.items()]
+    return _table(["confidence", "asserted", "gold", "precision", "lenient precision"], rows)
+
+
+def _quality_table(result: RunMetrics) -> str:
+    rows = [f"<tr><td>{escape(k)}</td>{_num(q.exact)}{_num(q.within_one)}"
+            f"{_num(q.mean_absolute_error)}</tr>" for k, q in result.quality.per_indicator.items()]
+    return _table(["indicator", "exact", "within one", "MAE"], rows)
+
+
+def _errors_table(errors: Sequence[ErrorRow]) -> str:
+    rows = []
+    for e in errors:
+        c = e.candidate
+        why = (escape(c.rationale) if c else
+               "Not scored: no sentence retrieved any item of this code.")
+        label = escape(c.label) if c else ""
+        level = c.confidence.value if c and c.confidence else "not asserted"
+        rows.append(
+            f"<tr><td>{escape(e.kind)}{' (' + e.strength + ')' if e.strength else ''}</td>"
+            f"<td>{escape(e.experience.id)}<br><span class=muted>"
+            f"{escape(e.experience.title or '')}</span></td>"
+            f"<td>{escape(e.framework)}:{escape(e.code)}<br><span class=muted>{label}"
+            f"{' via ' + escape(c.matched_item) if c else ''}</span></td>"
+            f"{_num(c.score if c else None)}<td>{level}</td><td>{why}</td></tr>")
+    return _table(["error", "experience", "code", "score", "confidence", "rationale"], rows)
+
+
+def _provenance(result: RunMetrics) -> str:
+    run = result.run
+    rows = [("dataset", f"{run.dataset} ({run.dataset_hash})"), ("model", run.model_id),
+            ("pipeline", run.pipeline_version),
+            ("components", ", ".join(f"{k}={v}" for k, v in run.components.items())),
+            ("operating floors",
+             ", ".join(f"{k} {v:.3f}" for k, v in run.operating_floors.items())),
+            ("fitted on", ", ".join(run.fitted_on) or "nothing (no fitted artefacts)"),
+            ("in-sample", {True: "yes: the fitted models were trained on this dataset",
+                           False: "no", None: "unknown: an artefact does not name the hash of "
+                                              "its training data"}[run.in_sample]),
+            ("taxonomies", ", ".join(f"{t.id}@{t.version} ({t.content_hash[:19]})"
+                                     for t in run.taxonomies)),
+            ("seconds", ", ".join(f"{k} {v:.1f}" for k, v in run.seconds.items()))]
+    return _table(["", ""], [f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>"
+                             for k, v in rows])

@@ -1,0 +1,220 @@
+"""Run the API's extraction pipeline over a labelled dataset, rolled up to the gold's codes.
+
+Each experience goes through the pipeline twice on the same vectors: once exactly as the API
+runs it (the operating point: which skills are asserted, how confidently, and the quality
+indicators), and once with a ``scan_all`` copy that keeps every skill the retriever scored. The
+second run only feeds rankings and PR curves; the pipeline itself is not changed.
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+
+import structlog
+from pydantic import BaseModel, ConfigDict
+from tqdm import tqdm
+
+from service.domain.experience import ConfidenceLevel, ExtractionOptions
+from service.domain.results import ExtractionResult, TaxonomyVersion
+from service.domain.taxonomy import SkillItem, Taxonomy
+from service.evaluation.dataset import GoldSkill, LabelledExperience, QualityRatings
+from service.pipeline.embed import Embedder, Vectors
+from service.pipeline.pipeline import ExtractionPipeline
+from service.pipeline.retrieve import SkillIndex
+
+log = structlog.get_logger(__name__)
+
+
+class CodePrediction(BaseModel):
+    """A gold-level code (e.g. AS-COLLAB) and the best-scoring item under it (AS-COLLAB.1)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    framework: str
+    code: str
+    label: str
+    score: float
+    asserted: bool
+    confidence: ConfidenceLevel | None
+    matched_item: str
+    rationale: str
+
+    @property
+    def key(self) -> str:
+        """``framework:code``, as gold skills are keyed."""
+        return f"{self.framework}:{self.code}"
+
+
+class ExperiencePrediction(BaseModel):
+    """The pipeline's output for one labelled experience, next to its gold."""
+
+    id: str
+    category: str
+    title: str | None
+    tags: list[str]
+    labelled_frameworks: list[str]
+    gold: list[GoldSkill]
+    gold_quality: QualityRatings
+    quality: QualityRatings | None = None  # the pipeline does not estimate quality yet
+    candidates: list[CodePrediction]  # every scored code, best first
+    seconds: float
+
+
+class RunInfo(BaseModel):
+    """What produced a run, so that it can be reproduced and compared."""
+
+    dataset: str
+    dataset_hash: str
+    n_experiences: int
+    model_id: str
+    pipeline_version: str
+    components: dict[str, str]
+    taxonomies: list[TaxonomyVersion]
+    operating_floors: dict[str, float]  # per framework: below it, nothing is asserted
+    fitted_on: list[str]  # hashes of the data the calibration and quality models were fitted on
+    in_sample: bool | None  # fitted on this dataset; None when an artefact names no data hash
+    started_at: datetime
+    seconds: dict[str, float]
+
+
+class PipelineRunner:
+    """Runs the API's pipeline and a scan-all copy of it on each labelled experience."""
+
+    def __init__(self, embedder: Embedder, indexes: Mapping[str, SkillIndex],
+                 pipeline: ExtractionPipeline) -> None:
+        self.embedder = embedder
+        self.indexes = indexes
+        self.pipeline = pipeline
+        self.scan = copy.copy(pipeline)
+        self.scan.scan_all = True
+
+    @property
+    def operating_floors(self) -> dict[str, float]:
+        """Per framework, the score below which the API asserts nothing."""
+        return {f: self.pipeline.thresholds(f).floor for f in self.indexes}
+
+    @property
+    def fitted_on(self) -> list[str]:
+        """What the pipeline's fitted artefacts were trained on."""
+        quality = self.pipeline.quality.model if self.pipeline.quality else None
+        fitted = [self.pipeline.calibration, quality]
+        return sorted({a.trained_on for a in fitted if a is not None})
+
+    def predict(self, record: LabelledExperience) -> ExperiencePrediction:
+        """Both runs of one experience, rolled up to the gold's top-level codes."""
+        started = time.perf_counter()
+        frameworks = record.gold.labelled_frameworks
+        missing = [f for f in frameworks if f not in self.indexes]
+        if missing:
+            raise KeyError(f"{record.id}: no index for {', '.join(missing)}")
+        indexes = [self.indexes[f] for f in frameworks]
+        options = ExtractionOptions(taxonomies=frameworks, min_confidence=ConfidenceLevel.LOW)
+        embedder = _ReusedVectors(self.embedder)
+        served = self.pipeline.run(record.experience, embedder, indexes, options)
+        scanned = self.scan.run(record.experience, embedder, indexes, options)
+        quality = served.quality_indicators
+        return ExperiencePrediction(
+            id=record.id, category=record.experience.category.value,
+            title=record.experience.title, tags=record.gold.tags,
+            labelled_frameworks=frameworks, gold=record.gold.skills,
+            gold_quality=record.gold.quality,
+            quality=QualityRatings(**quality.levels()) if quality else None,
+            candidates=roll_up(served, scanned, {i.taxonomy.id: i.taxonomy for i in indexes}),
+            seconds=round(time.perf_counter() - started, 4))
+
+    def run(self, records: Sequence[LabelledExperience],
+            progress: bool = True) -> list[ExperiencePrediction]:
+        """Predictions for every record, with a progress bar on stderr."""
+        bar = tqdm(records, desc="extracting", unit="exp", file=sys.stderr, disable=not progress)
+        return [self.predict(record) for record in bar]
+
+
+def top_level(taxonomy: Taxonomy, identifier: str) -> SkillItem:
+    """The root ancestor of an item, following ``parent`` identifiers."""
+    item = taxonomy.by_identifier[identifier]
+    seen = {item.identifier}
+    while item.parent is not None and item.parent in taxonomy.by_identifier:
+        item = taxonomy.by_identifier[item.parent]
+        if item.identifier in seen:
+            raise ValueError(f"{taxonomy.id}: cycle of parents at {item.code}")
+        seen.add(item.identifier)
+    return item
+
+
+def roll_up(served: ExtractionResult, scanned: ExtractionResult,
+            taxonomies: Mapping[str, Taxonomy]) -> list[CodePrediction]:
+    """One prediction per top-level code: its best item's score, asserted if any item was."""
+    levels = {(a.skill.framework, a.skill.id): a.confidence for a in served.assertions}
+    grouped: dict[tuple[str, str], list[tuple[float, str, str, ConfidenceLevel | None]]] = {}
+    labels: dict[tuple[str, str], str] = {}
+    for a in scanned.assertions:
+        root = top_level(taxonomies[a.skill.framework], a.skill.id)
+        key = (a.skill.framework, root.code)
+        labels[key] = root.label
+        level = levels.get((a.skill.framework, a.skill.id))
+        grouped.setdefault(key, []).append((a.score, a.skill.code, a.rationale, level))
+    predictions = []
+    for (framework, code), items in grouped.items():
+        score, matched, rationale, _ = max(items, key=lambda i: i[0])
+        asserted = [level for *_, level in items if level is not None]
+        predictions.append(CodePrediction(
+            framework=framework, code=code, label=labels[(framework, code)], score=score,
+            asserted=bool(asserted), confidence=max(asserted, key=lambda lv: lv.rank, default=None),
+            matched_item=matched, rationale=rationale))
+    predictions.sort(key=lambda p: (-p.score, p.framework, p.code))
+    return predictions
+
+
+def run_info(dataset: str, dataset_hash: str, runner: PipelineRunner, n_experiences: int,
+             started_at: datetime, seconds: dict[str, float]) -> RunInfo:
+    """The run's provenance, as the pipeline records it on every result."""
+    pipeline = runner.pipeline
+    fitted_on = runner.fitted_on
+    return RunInfo(
+        dataset=dataset, dataset_hash=dataset_hash, n_experiences=n_experiences,
+        model_id=runner.embedder.model_id, pipeline_version=pipeline.version,
+        components=pipeline.components,
+        taxonomies=[TaxonomyVersion(id=t.id, version=t.version, content_hash=t.content_hash)
+                    for t in (i.taxonomy for i in runner.indexes.values())],
+        operating_floors=runner.operating_floors, fitted_on=fitted_on,
+        in_sample=_in_sample(dataset_hash, fitted_on), started_at=started_at, seconds=seconds)
+
+
+def _in_sample(dataset_hash: str, fitted_on: list[str]) -> bool | None:
+    if dataset_hash in fitted_on:
+        return True
+    return False if all(f.startswith("sha256:") for f in fitted_on) else None
+
+
+def now() -> datetime:
+    """The current time in UTC, as runs record it."""
+    return datetime.now(UTC)
+
+
+class _ReusedVectors:
+    """Embeds a batch once; the second run of the same experience reuses its vectors."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self._embedder = embedder
+        self._last: tuple[tuple[str, ...], Vectors] | None = None
+
+    @property
+    def model_id(self) -> str:
+        """The wrapped model's id."""
+        return self._embedder.model_id
+
+    @property
+    def dimension(self) -> int:
+        """The wrapped model's vector width."""
+        return self._embedder.dimension
+
+    def embed(self, texts: Sequence[str]) -> Vectors:
+        """The wrapped model's vectors, computed once per distinct batch."""
+        key = tuple(texts)
+        if self._last is None or self._last[0] != key:
+            self._last = (key, self._embedder.embed(texts))
+        return self._last[1]

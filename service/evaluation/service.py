@@ -1,0 +1,128 @@
+"""The evaluation use cases: load what a run needs, run it, time it, write its files."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import structlog
+
+from service.evaluation import decorte, report
+from service.evaluation.dataset import DatasetError, check_gold_codes, file_hash, load_dataset
+from service.evaluation.runner import PipelineRunner, now, run_info
+from service.evaluation.summary import RunMetrics, summarize
+from service.runtime import load_encoder, load_indexes, load_pipeline
+from service.settings import PROJECT_ROOT, Settings
+from service.taxonomy.catalog import TaxonomyCatalog
+
+log = structlog.get_logger(__name__)
+
+
+def evaluate_dataset(settings: Settings, dataset: Path, out_dir: Path,
+                     limit: int | None = None, progress: bool = True) -> RunMetrics:
+    """Run the pipeline on a labelled JSONL file; write metrics.json, predictions.jsonl and
+    report.html to ``out_dir``."""
+    started_at, watch = now(), _Stopwatch()
+    records = load_dataset(dataset, limit)
+    frameworks = list(dict.fromkeys(f for r in records for f in r.gold.labelled_frameworks))
+    taxonomies = TaxonomyCatalog.from_directory(settings.taxonomies_dir).select(frameworks)
+    problems = check_gold_codes(records, {t.id: t for t in taxonomies})
+    if problems:
+        raise DatasetError(f"{dataset}: " + "; ".join(problems[:10]))
+    encoder = load_encoder(settings)
+    watch.lap("load_model")
+    indexes, _ = load_indexes(settings, encoder, TaxonomyCatalog(taxonomies))
+    watch.lap("load_indexes")
+    pipeline = load_pipeline(settings, encoder)
+    watch.lap("load_pipeline")
+    runner = PipelineRunner(encoder, indexes, pipeline)
+    predictions = runner.run(records, progress)
+    seconds = watch.lap("extract") | {
+        "per_experience": round(watch.laps["extract"] / len(records), 4), "total": watch.total()}
+    info = run_info(_display(dataset), file_hash(dataset), runner, len(records), started_at,
+                    seconds)
+    result = summarize(info, predictions)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "metrics.json").write_text(result.model_dump_json(indent=2) + "\n",
+                                          encoding="utf-8")
+    (out_dir / "predictions.jsonl").write_text(
+        "".join(p.model_dump_json() + "\n" for p in predictions), encoding="utf-8")
+    (out_dir / "report.html").write_text(report.render(result, predictions), encoding="utf-8")
+    log.info("evaluation.completed", dataset=info.dataset, experiences=len(records),
+             micro_f1=round(result.overall.strict.micro.f1, 4), seconds=seconds["total"])
+    return result
+
+
+def evaluate_decorte(settings: Settings, data_dir: Path, out_dir: Path,
+                     limit: int | None = None, progress: bool = True) -> decorte.BenchmarkMetrics:
+    """Rank every ESCO label for the benchmark's sentences with the bi-encoder baseline; write
+    metrics.json and predictions.jsonl (top ten per sentence) to ``out_dir``."""
+    labels_path = data_dir / decorte.LABELS_FILE
+    if not labels_path.exists():
+        raise FileNotFoundError(f"{labels_path} not found; pass the benchmark's directory")
+    started_at, watch = now(), _Stopwatch()
+    labels = decorte.load_labels(labels_path)
+    encoder = load_encoder(settings)
+    watch.lap("load_model")
+    vectors, cached = decorte.label_vectors(encoder, labels, labels_path, settings.index_dir,
+                                            progress)
+    watch.lap("label_vectors")
+    ranker = decorte.BiEncoderRanker(encoder, vectors)
+    sets, lines = {}, []
+    for name, file in decorte.SETS.items():
+        bench = decorte.load_set(name, data_dir / file, labels, limit)
+        rankings = ranker.rank(bench.sentences)
+        sets[name] = decorte.score_rankings(rankings, bench)
+        watch.lap(f"rank_{name}")
+        for sentence, gold, ranking in zip(bench.sentences, bench.gold, rankings, strict=True):
+            top = [(labels[i], round(float(s), 4))
+                   for i, s in zip(ranking.labels[:10], ranking.scores[:10], strict=True)]
+            lines.append(json.dumps({"set": name, "sentence": sentence,
+                                     "gold": sorted(labels[i] for i in gold), "top10": top}))
+    seconds = watch.laps | {"total": watch.total()}
+    result = decorte.BenchmarkMetrics(
+        run=decorte.BenchmarkRun(
+            data_dir=_display(data_dir), labels_hash=file_hash(labels_path),
+            set_hashes={n: file_hash(data_dir / f) for n, f in decorte.SETS.items()},
+            n_labels=len(labels), model_id=encoder.model_id, ranker=ranker.name,
+            label_vectors="cache" if cached else "built", sentence_limit=limit,
+            started_at=started_at, seconds=seconds),
+        sets=sets)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "metrics.json").write_text(result.model_dump_json(indent=2) + "\n",
+                                          encoding="utf-8")
+    (out_dir / "predictions.jsonl").write_text("".join(line + "\n" for line in lines),
+                                               encoding="utf-8")
+    log.info("benchmark.completed", benchmark=result.run.benchmark, seconds=seconds["total"],
+             **{f"{n}_mrr": round(s.mrr, 4) for n, s in sets.items()})
+    return result
+
+
+class _Stopwatch:
+    """Seconds per step of a run, and in total."""
+
+    def __init__(self) -> None:
+        self.started = self._last = time.perf_counter()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, step: str) -> dict[str, float]:
+        """Record the time since the previous lap as ``step``; return every lap so far."""
+        current = time.perf_counter()
+        self.laps[step] = round(current - self._last, 2)
+        self._last = current
+        return dict(self.laps)
+
+    def total(self) -> float:
+        """Seconds since the stopwatch started."""
+        return round(time.perf_counter() - self.started, 2)
+
+
+def _display(path: Path) -> str:
+    """A path as a reader of the run finds it: relative to the repository when it can be."""
+    resolved = path.resolve()
+    if resolved.is_relative_to(PROJECT_ROOT):
+        return str(resolved.relative_to(PROJECT_ROOT))
+    if resolved.is_relative_to(PROJECT_ROOT.parent):
+        return str(Path("..") / resolved.relative_to(PROJECT_ROOT.parent))
+    return str(path)

@@ -1,0 +1,120 @@
+"""The harness end to end on real experiences with the real model: files, ranges, and the same
+assertions the API makes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from service.cli import main
+from service.domain.experience import ExtractionOptions
+from service.evaluation.dataset import load_dataset
+from service.evaluation.runner import PipelineRunner, top_level
+from service.evaluation.service import evaluate_dataset
+from service.runtime import load_encoder, load_indexes, load_pipeline
+from service.settings import PROJECT_ROOT
+from service.taxonomy.catalog import TaxonomyCatalog
+from tests.conftest import make_settings
+
+DEV = PROJECT_ROOT / "eval" / "datasets" / "experiences-v1" / "dev.jsonl"
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One six-experience run of dev.jsonl, shared by the tests of this module."""
+    var = tmp_path_factory.mktemp("eval-var")
+    out = var / "runs" / "first-six"
+    evaluate_dataset(make_settings(var), DEV, out, limit=6, progress=False)
+    return out
+
+
+def _unit_interval(tree: object, path: str = "") -> list[str]:
+    """Paths of scores outside [0, 1] (counts, seconds and thresholds excepted)."""
+    bad: list[str] = []
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            skipped = {"run", "counts", "count", "n", "correct", "predicted"}
+            if key in skipped or key.startswith("n_"):
+                continue
+            bad += _unit_interval(value, f"{path}.{key}")
+    elif isinstance(tree, list):
+        for i, value in enumerate(tree):
+            bad += _unit_interval(value, f"{path}[{i}]")
+    elif isinstance(tree, float) and not 0.0 <= tree <= 1.0:
+        bad.append(f"{path}={tree}")
+    return bad
+
+
+def test_run_writes_metrics_predictions_and_report(run_dir: Path) -> None:
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    run = metrics["run"]
+    assert run["n_experiences"] == 6
+    assert run["model_id"] == "all-minilm-l6-v2"
+    assert {"segment", "retrieve", "score", "select", "explain"} <= set(run["components"])
+    assert {t["id"] for t in run["taxonomies"]} == {
+        "ngss-sep", "ngss-ccc", "career-clusters-2024", "america-succeeds"}
+    assert all(t["content_hash"].startswith("sha256:") for t in run["taxonomies"])
+    assert run["seconds"]["extract"] > 0
+    assert _unit_interval(metrics) == []
+    assert metrics["overall"]["strict"]["counts"]["tp"] > 0
+    assert 0 < metrics["ranking"]["all"]["mrr"] <= 1
+    assert metrics["calibration"]["all_candidates"]["ece"] is not None
+    assert len(metrics["calibration"]["asserted"]["bins"]) == 10
+    assert metrics["per_framework"]["america-succeeds"]["per_code"]
+
+    predictions = [json.loads(line) for line in
+                   (run_dir / "predictions.jsonl").read_text().splitlines()]
+    estimated = all(p["quality"] is not None for p in predictions)
+    assert metrics["quality"]["status"] == ("estimated" if estimated else "not estimated")
+    if estimated:
+        assert set(metrics["quality"]["per_indicator"]) == {
+            "responsibility", "complexity", "novelty"}
+    assert [p["id"] for p in predictions] == [f"exp-dev-00{i}" for i in range(1, 7)]
+    codes = {c["code"] for p in predictions for c in p["candidates"]
+             if c["framework"] == "america-succeeds"}
+    assert codes and all("." not in code for code in codes)  # indicators rolled up
+
+    html = (run_dir / "report.html").read_text()
+    assert html.startswith("<!doctype html>")
+    assert html.count("<svg") == 3
+    assert "Worst errors" in html and "Quality indicators" in html
+    assert "<script" not in html and "<link" not in html and "src=" not in html  # one file
+
+
+def test_operating_point_is_what_the_api_asserts(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    records = load_dataset(DEV, limit=3)
+    frameworks = records[0].gold.labelled_frameworks
+    taxonomies = TaxonomyCatalog.from_directory(settings.taxonomies_dir).select(frameworks)
+    encoder = load_encoder(settings)
+    indexes, _ = load_indexes(settings, encoder, TaxonomyCatalog(taxonomies))
+    api = load_pipeline(settings, encoder)  # the API's pipeline, with its fitted artefacts
+    runner = PipelineRunner(encoder, indexes, api)
+    floors = runner.operating_floors
+    for record in records:
+        result = api.run(record.experience, encoder, [indexes[f] for f in frameworks],
+                         ExtractionOptions(taxonomies=frameworks))
+        expected = {f"{a.skill.framework}:"
+                    f"{top_level(indexes[a.skill.framework].taxonomy, a.skill.id).code}"
+                    for a in result.assertions}
+        predicted = runner.predict(record)
+        assert {c.key for c in predicted.candidates if c.asserted} == expected
+        # the scan-all copy adds candidates below the floor but changes no score above it
+        assert all(c.asserted == (c.score >= floors[c.framework])
+                   for c in predicted.candidates if abs(c.score - floors[c.framework]) > 1e-3)
+        assert len(predicted.candidates) >= len(expected)
+        quality = result.quality_indicators
+        assert (predicted.quality.model_dump() if predicted.quality else None) == (
+            quality.levels() if quality else None)
+    assert not api.scan_all and set(floors) == set(frameworks)
+
+
+def test_compare_prints_deltas(run_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval", "compare", str(run_dir), str(run_dir / "metrics.json"),
+                 "--match", "overall.strict.micro"]) == 0
+    out = capsys.readouterr().out
+    assert "overall.strict.micro.f1" in out
+    assert "+0.0000" in out
+    assert "runs differ" not in out
