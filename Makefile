@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run serve test lint typecheck pytest build-index taxonomies bench eval clean
+.PHONY: install run serve test lint typecheck pytest build-index taxonomies bench eval calibrate clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,16 @@ test: lint typecheck pytest ## everything CI runs
 
 bench: install ## end-to-end latency through the HTTP API
 	$(BIN)/python bench/latency.py
+
+DEV  := eval/datasets/experiences-v1/dev.jsonl
+TEST := eval/datasets/experiences-v1/test.jsonl
+
+calibrate: build-index ## refit calibrators and the quality model on the dev split
+	$(BIN)/python -m service eval calibrate --dataset $(DEV)
+
+eval: build-index ## evaluate on the test split and the ESCO sentence benchmark
+	$(BIN)/python -m service eval run --dataset $(TEST) --out var/eval/runs/test
+	$(BIN)/python -m service eval decorte --out var/eval/runs/decorte
 
 clean:
 	rm -rf $(VENV) var/indexes .mypy_cache .pytest_cache .ruff_cache

@@ -19,7 +19,9 @@ from service.extraction.service import ExtractionService
 from service.inference.batcher import BatchingEmbedder
 from service.inference.encoder import SentenceEncoder
 from service.inference.registry import model_spec
+from service.pipeline.calibrate import CalibrationModel
 from service.pipeline.pipeline import ExtractionPipeline
+from service.pipeline.quality import QualityEstimator, QualityModel, Rubric
 from service.pipeline.retrieve import SkillIndex
 from service.settings import Settings
 from service.taxonomy.catalog import TaxonomyCatalog
@@ -77,6 +79,21 @@ def load_encoder(settings: Settings) -> SentenceEncoder:
     return encoder
 
 
+def load_pipeline(settings: Settings, encoder: SentenceEncoder) -> ExtractionPipeline:
+    """The pipeline with its fitted artefacts from ``models/`` (blocking: embeds the rubric)."""
+    quality_dir = settings.models_dir / "quality"
+    rubric = Rubric.load(quality_dir / "rubric.yaml", encoder)
+    model_path = quality_dir / f"quality-model-{encoder.model_id}.json"
+    quality_model = QualityModel.load(model_path) if model_path.exists() else None
+    calibration_path = settings.models_dir / "calibration" / f"calibration-{encoder.model_id}.json"
+    calibration = CalibrationModel.load(calibration_path) if calibration_path.exists() else None
+    if calibration is None or quality_model is None:
+        log.warning("pipeline.uncalibrated", calibration=calibration is not None,
+                    quality_model=quality_model is not None)
+    return ExtractionPipeline(quality=QualityEstimator(rubric, quality_model),
+                              calibration=calibration)
+
+
 def load_indexes(settings: Settings, encoder: SentenceEncoder,
                  catalog: TaxonomyCatalog) -> tuple[dict[str, SkillIndex], dict[str, str]]:
     """Every taxonomy's index from the cache, building the missing ones (blocking)."""
@@ -103,7 +120,7 @@ async def start_runtime(settings: Settings, migrate: bool = True) -> Runtime:
                                 max_wait_ms=settings.embed_max_wait_ms,
                                 queue_limit=settings.embed_queue_limit)
     embedder.start()
-    pipeline = ExtractionPipeline()
+    pipeline = await to_thread.run_sync(load_pipeline, settings, encoder)
     readiness = Readiness(model_warmed=True, indexes=origin,
                           startup_seconds=round(time.perf_counter() - started, 2))
     log.info("service.ready", model=encoder.model_id, taxonomies=len(catalog),

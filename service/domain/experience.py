@@ -15,6 +15,8 @@ from pydantic import (
     model_validator,
 )
 
+from service.domain.quality import VerifiedQuality
+
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
 OpaqueRef = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128,
@@ -133,6 +135,8 @@ class Experience(_Strict):
     evidence: list[EvidenceItem] = Field(default_factory=list)
     learner_ref: OpaqueRef | None = None
     external_id: OpaqueRef | None = None
+    quality_indicators: VerifiedQuality | None = Field(
+        default=None, description="Levels the platform has verified; they win over estimates.")
 
     @field_validator("evidence", mode="before")
     @classmethod

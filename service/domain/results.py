@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.domain.experience import ConfidenceLevel
+from service.domain.quality import QualityIndicators
 from service.domain.taxonomy import SkillType
 
 
@@ -60,3 +61,4 @@ class ExtractionResult(_Frozen):
     components: dict[str, str]
     taxonomies: list[TaxonomyVersion]
     assertions: list[SkillAssertion]
+    quality_indicators: QualityIndicators | None = None

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from service.domain.experience import Experience, ExtractionOptions
+from service.domain.quality import QualityIndicators
 from service.domain.results import SkillAssertion, TaxonomyVersion
 
 
@@ -34,3 +35,4 @@ class ExtractionResponse(BaseModel):
     components: dict[str, str]
     taxonomies: list[TaxonomyVersion]
     assertions: list[SkillAssertion]
+    quality_indicators: QualityIndicators | None = None

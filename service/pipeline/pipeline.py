@@ -16,15 +16,22 @@ from service.domain.results import (
     SkillRef,
     TaxonomyVersion,
 )
+from service.pipeline.calibrate import (
+    CalibrationModel,
+    CandidateContext,
+    Thresholds,
+    evidence_features,
+)
 from service.pipeline.embed import Embedder, Vectors
+from service.pipeline.quality import QualityEstimator
 from service.pipeline.rationale import RationaleWriter
-from service.pipeline.retrieve import CandidateRetriever, SkillIndex
+from service.pipeline.retrieve import CandidateRetriever, SkillIndex, document_similarities
 from service.pipeline.score import EvidenceWeightedScorer, SkillEvidence
 from service.pipeline.segment import Segment, SentenceSegmenter
-from service.pipeline.select import ConfidencePolicy
+from service.pipeline.select import UNCALIBRATED, ConfidencePolicy
 from service.pipeline.sources import profile_sources
 
-PIPELINE_VERSION = "1.0.0"
+PIPELINE_VERSION = "1.1.0"
 
 
 class Component(Protocol):
@@ -49,12 +56,19 @@ class ExtractionPipeline:
         scorer: EvidenceWeightedScorer | None = None,
         policy: ConfidencePolicy | None = None,
         writer: RationaleWriter | None = None,
+        quality: QualityEstimator | None = None,
+        calibration: CalibrationModel | None = None,
+        scan_all: bool = False,
     ) -> None:
         self.segmenter = segmenter or SentenceSegmenter()
         self.retriever = retriever or CandidateRetriever()
         self.scorer = scorer or EvidenceWeightedScorer()
         self.policy = policy or ConfidencePolicy()
         self.writer = writer or RationaleWriter()
+        self.quality = quality
+        self.calibration = calibration
+        # Evaluation only: keep every scored candidate, ignoring the operating point.
+        self.scan_all = scan_all
 
     @property
     def version(self) -> str:
@@ -67,7 +81,22 @@ class ExtractionPipeline:
         stages: dict[str, Component] = {
             "segment": self.segmenter, "retrieve": self.retriever, "score": self.scorer,
             "select": self.policy, "explain": self.writer}
-        return {stage: f"{c.name}.v{c.version}" for stage, c in stages.items()}
+        if self.quality is not None:
+            stages["quality"] = self.quality
+        named = {stage: f"{c.name}.v{c.version}" for stage, c in stages.items()}
+        if self.quality is not None:
+            named["quality"] += f"+{self.quality.artefact}"
+        named["calibrate"] = ("calibrate.logreg-per-framework.v1+" + self.calibration.version
+                              if self.calibration else "uncalibrated")
+        return named
+
+    def thresholds(self, taxonomy_id: str) -> Thresholds:
+        """The operating point and level thresholds in force for one framework."""
+        if self.scan_all:
+            return Thresholds(floor=0.0, medium=UNCALIBRATED.medium, high=UNCALIBRATED.high)
+        if self.calibration is None:
+            return UNCALIBRATED
+        return self.calibration.thresholds_for(taxonomy_id)
 
     def segment(self, experience: Experience) -> list[Segment]:
         """Every sentence of the narrative and the evidence, with offsets."""
@@ -85,18 +114,33 @@ class ExtractionPipeline:
         options: ExtractionOptions,
         model_id: str,
     ) -> ExtractionResult:
-        """Everything after embedding: retrieve, score, select and explain."""
+        """Everything after embedding: quality, retrieve, score, calibrate, select, explain."""
         sources = profile_sources(experience)
-        evidence: list[SkillEvidence] = []
-        for index in indexes:
-            matches = self.retriever.retrieve(vectors, index)
-            evidence += self.scorer.aggregate(index.taxonomy.id, matches, list(segments), sources)
+        quality = (self.quality.estimate(experience, list(segments), vectors,
+                                         experience.quality_indicators)
+                   if self.quality is not None else None)
+        levels = quality.levels() if quality is not None else None
         assertions = []
-        for skill in evidence:
-            level = self.policy.level(skill)
-            if level is None or level.rank < options.min_confidence.rank:
-                continue
-            assertions.append(self._assertion(skill, level, indexes))
+        for index in indexes:
+            taxonomy_id = index.taxonomy.id
+            matches = self.retriever.retrieve(vectors, index)
+            evidence = self.scorer.aggregate(taxonomy_id, matches, list(segments), sources)
+            evidence.sort(key=lambda e: -e.score)
+            thresholds = self.thresholds(taxonomy_id)
+            whole = document_similarities(vectors, index)
+            for rank, skill in enumerate(evidence, start=1):
+                score = skill.score
+                if self.calibration is not None:
+                    context = CandidateContext(
+                        rank=rank, top_score=evidence[0].score,
+                        document_similarity=whole.get(skill.item.identifier, 0.0),
+                        category=experience.category, quality_levels=levels)
+                    score = self.calibration.calibrator(taxonomy_id).probability(
+                        evidence_features(skill, context))
+                level = self.policy.level(skill, score, thresholds)
+                if level is None or level.rank < options.min_confidence.rank:
+                    continue
+                assertions.append(self._assertion(skill, score, level, indexes))
         assertions.sort(key=lambda a: (-a.score, a.skill.framework, a.skill.code))
         if options.max_assertions is not None:
             assertions = assertions[: options.max_assertions]
@@ -107,6 +151,7 @@ class ExtractionPipeline:
             taxonomies=[TaxonomyVersion(id=i.taxonomy.id, version=i.taxonomy.version,
                                         content_hash=i.taxonomy.content_hash) for i in indexes],
             assertions=assertions,
+            quality_indicators=quality,
         )
 
     def run(self, experience: Experience, embedder: Embedder, indexes: Sequence[SkillIndex],
@@ -118,7 +163,7 @@ class ExtractionPipeline:
         return self.assert_skills(experience, segments, vectors, indexes,
                                   options or ExtractionOptions(), embedder.model_id)
 
-    def _assertion(self, skill: SkillEvidence, level: ConfidenceLevel,
+    def _assertion(self, skill: SkillEvidence, score: float, level: ConfidenceLevel,
                    indexes: Sequence[SkillIndex]) -> SkillAssertion:
         taxonomy = next(i.taxonomy for i in indexes if i.taxonomy.id == skill.taxonomy_id)
         item = skill.item
@@ -127,7 +172,7 @@ class ExtractionPipeline:
             id="sa_" + hashlib.sha256(key).hexdigest()[:16],
             skill=SkillRef(id=item.identifier, code=item.code, label=item.label,
                            framework=taxonomy.id, skill_type=taxonomy.skill_type, uri=item.uri),
-            score=round(skill.score, 4),
+            score=round(score, 4),
             confidence=level,
             evidence_spans=[
                 EvidenceSpan(source=s.segment.source, start=s.segment.start, end=s.segment.end,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+import numpy as np
+
 from service.domain.taxonomy import SkillItem, Taxonomy
 from service.pipeline.embed import Vectors
 
@@ -51,3 +53,18 @@ class CandidateRetriever:
             matches += [Match(segment, item, sim, facet)
                         for item, sim, facet in hits if sim >= self.floor]
         return matches
+
+
+def document_similarities(vectors: Vectors, index: SkillIndex, k: int = 64) -> dict[str, float]:
+    """The whole experience (its normalised mean sentence vector) against the skills.
+
+    A sentence may miss a skill that the experience as a whole shows; this is the second view.
+    """
+    if len(vectors) == 0:
+        return {}
+    mean = vectors.mean(axis=0)
+    norm = float(np.linalg.norm(mean))
+    if norm == 0.0:
+        return {}
+    query = (mean / norm).astype(np.float32)[None, :]
+    return {item.identifier: sim for item, sim, _ in index.search(query, k)[0]}

@@ -3,32 +3,34 @@
 from __future__ import annotations
 
 from service.domain.experience import ConfidenceLevel
+from service.pipeline.calibrate import Thresholds
 from service.pipeline.score import SkillEvidence
+
+# Used when no fitted calibration is installed: thresholds on the raw evidence-weighted score.
+UNCALIBRATED = Thresholds(floor=0.35, medium=0.55, high=0.75)
 
 
 class ConfidencePolicy:
-    """Thresholds on the score, with corroboration required for "high".
+    """Thresholds on the (calibrated) score, with corroboration required for "high".
 
-    - high: score >= ``high`` and corroborated (two or more independent sources, or a
-      third party such as a supervisor or teacher among them);
+    - high: score >= ``high`` and corroborated (two or more independent sources, or a third
+      party such as a supervisor or teacher among them);
     - medium: score >= ``medium``, or a high score from a single uncorroborated source;
-    - low: score >= ``floor``; below it the skill is not asserted.
+    - low: score >= ``floor`` (the framework's operating point); below it, not asserted.
     """
 
     name = "select.threshold-corroboration"
-    version = "1"
+    version = "2"
 
-    def __init__(self, floor: float = 0.35, medium: float = 0.55, high: float = 0.75) -> None:
-        self.floor, self.medium, self.high = floor, medium, high
-
-    def level(self, evidence: SkillEvidence) -> ConfidenceLevel | None:
+    def level(self, evidence: SkillEvidence, score: float,
+              thresholds: Thresholds) -> ConfidenceLevel | None:
         """The confidence level, or None when the skill is not asserted."""
-        if evidence.score < self.floor:
+        if score < thresholds.floor:
             return None
         corroborated = evidence.independent_sources >= 2 or any(
             s.source.third_party for s in evidence.support)
-        if evidence.score >= self.high and corroborated:
+        if score >= thresholds.high and corroborated:
             return ConfidenceLevel.HIGH
-        if evidence.score >= self.medium:
+        if score >= thresholds.medium:
             return ConfidenceLevel.MEDIUM
         return ConfidenceLevel.LOW

@@ -29,7 +29,8 @@ def food_drive(client: TestClient) -> dict[str, Any]:
 def test_result_records_versions(food_drive: dict[str, Any]) -> None:
     assert food_drive["model_id"] == "all-minilm-l6-v2"
     assert food_drive["pipeline_version"]
-    assert set(food_drive["components"]) == {"segment", "retrieve", "score", "select", "explain"}
+    assert set(food_drive["components"]) == {"segment", "retrieve", "score", "select", "explain",
+                                             "quality", "calibrate"}
     ids = {t["id"] for t in food_drive["taxonomies"]}
     assert {"ngss-sep", "ngss-ccc", "career-clusters-2024", "america-succeeds"} <= ids
     assert all(t["version"] and t["content_hash"].startswith("sha256:")
@@ -126,6 +127,30 @@ def test_selected_taxonomies_only(client: TestClient) -> None:
     assert {a["skill"]["framework"] for a in result["assertions"]} <= {"ngss-sep"}
 
 
+def test_quality_indicators_are_returned_and_verified_levels_win(client: TestClient) -> None:
+    body = copy.deepcopy(FOOD_DRIVE)
+    body["quality_indicators"] = {"novelty": 1}
+    result = _post(client, body).json()
+    quality = result["quality_indicators"]
+    assert quality["novelty"] == {"level": 1, "source": "verified", "probability": None,
+                                  "rationale": quality["novelty"]["rationale"],
+                                  "evidence_span": None}
+    for name in ("responsibility", "complexity"):
+        indicator = quality[name]
+        assert indicator["source"] == "estimated" and 1 <= indicator["level"] <= 4
+        span = indicator["evidence_span"]
+        source = FOOD_DRIVE["narrative"] if span["source"] == "narrative" else \
+            FOOD_DRIVE["evidence"][int(span["source"][9:-1])]["text"]
+        assert source[span["start"]:span["end"]] == span["text"]
+
+
+def test_calibrated_scores_and_artefact_versions_are_recorded(
+        food_drive: dict[str, Any]) -> None:
+    assert food_drive["components"]["calibrate"].startswith(
+        "calibrate.logreg-per-framework.v1+calibration-")
+    assert "+quality-" in food_drive["components"]["quality"]
+
+
 def test_optional_fields_may_be_null(client: TestClient) -> None:
     body = {"category": "employment", "narrative": "I ran the register and closed the store.",
             "evidence": None, "organization": None, "hours": None, "options": {}}
@@ -170,6 +195,8 @@ INVALID = [
     ("learner name as ref", _with(learner_ref="Maya Lopez"), ["body", "learner_ref"]),
     ("bad min_confidence", _with(options={"min_confidence": "certain"}),
      ["body", "options", "min_confidence"]),
+    ("bad verified level", _with(quality_indicators={"novelty": 5}),
+     ["body", "quality_indicators", "novelty"]),
     ("zero max_assertions", _with(options={"max_assertions": 0}),
      ["body", "options", "max_assertions"]),
     ("too many assertions", _with(options={"max_assertions": 500}),

@@ -1,0 +1,1 @@
+"""Fitting the pipeline's learned artefacts (calibrators, quality model) on labelled data."""

@@ -1,0 +1,213 @@
+"""Fit the quality-indicator model and the per-framework calibrators on a labelled split.
+
+Both are logistic models fitted with scikit-learn and saved as plain JSON, so serving needs only
+numpy. Thresholds are chosen on 5-fold out-of-fold predictions, never on in-sample scores.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+from service.domain.quality import DIMENSIONS
+from service.domain.taxonomy import SkillItem, Taxonomy
+from service.evaluation.dataset import LabelledExperience
+from service.pipeline.calibrate import (
+    FEATURES,
+    CalibrationModel,
+    CandidateContext,
+    LogisticCalibrator,
+    Thresholds,
+    evidence_features,
+)
+from service.pipeline.embed import Embedder, Vectors
+from service.pipeline.pipeline import ExtractionPipeline
+from service.pipeline.quality import QualityEstimator, QualityModel, Rubric, feature_names
+from service.pipeline.retrieve import SkillIndex, document_similarities
+from service.pipeline.segment import Segment
+from service.pipeline.sources import profile_sources
+
+MIN_POSITIVES = 25  # below this a framework uses the pooled calibrator
+
+
+@dataclass
+class _Prepared:
+    record: LabelledExperience
+    segments: list[Segment]
+    vectors: Vectors
+
+
+@dataclass
+class FitReport:
+    """What was fitted, on what, and how well it did out of fold."""
+
+    quality_model: QualityModel
+    calibration: CalibrationModel
+    summary: dict[str, Any]
+
+
+def _root(taxonomy: Taxonomy, item: SkillItem) -> str:
+    while item.parent is not None and item.parent in taxonomy.by_identifier:
+        item = taxonomy.by_identifier[item.parent]
+    return item.code
+
+
+def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale < 1e-9] = 1.0
+    return mean, scale
+
+
+def fit_quality(prepared: Sequence[_Prepared], rubric: Rubric, version: str, trained_on: str
+                ) -> tuple[QualityModel, dict[str, dict[int, int]], dict[str, float]]:
+    """Multinomial logistic model per dimension; returns out-of-fold levels and accuracy."""
+    estimator = QualityEstimator(rubric)
+    x = np.stack([estimator.features(p.record.experience, p.segments, p.vectors)[0]
+                  for p in prepared])
+    mean, scale = _standardise(x)
+    xs = (x - mean) / scale
+    coef, intercept, oof_levels, accuracy = {}, {}, {}, {}
+    for d in DIMENSIONS:
+        y = np.asarray([getattr(p.record.gold.quality, d) for p in prepared])
+        model = LogisticRegression(C=0.3, max_iter=5000)
+        folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=7)
+        oof = cross_val_predict(model, xs, y, cv=folds)
+        model.fit(xs, y)
+        full_coef = np.zeros((4, xs.shape[1]))
+        full_intercept = np.full(4, -1e3)  # a level never seen in training is never predicted
+        for row, cls in enumerate(model.classes_):
+            full_coef[int(cls) - 1] = model.coef_[row]
+            full_intercept[int(cls) - 1] = model.intercept_[row]
+        coef[d], intercept[d] = full_coef, full_intercept
+        oof_levels[d] = {i: int(level) for i, level in enumerate(oof)}
+        accuracy[d] = round(float(np.mean(oof == y)), 3)
+        accuracy[f"{d}_within_one"] = round(float(np.mean(np.abs(oof - y) <= 1)), 3)
+    return (QualityModel(version=version, feature_names=tuple(feature_names()), coef=coef,
+                         intercept=intercept, mean=mean, scale=scale, trained_on=trained_on),
+            oof_levels, accuracy)
+
+
+def _candidates(pipeline: ExtractionPipeline, prepared: Sequence[_Prepared],
+                indexes: Mapping[str, SkillIndex], levels: dict[str, dict[int, int]]
+                ) -> dict[str, list[tuple[int, str, np.ndarray, int]]]:
+    """Per framework: (experience number, root code, features, label) for every candidate."""
+    rows: dict[str, list[tuple[int, str, np.ndarray, int]]] = {}
+    for n, p in enumerate(prepared):
+        gold = {(g.framework, g.code) for g in p.record.gold.skills}
+        sources = profile_sources(p.record.experience)
+        quality = {d: levels[d][n] for d in DIMENSIONS}
+        for framework in p.record.gold.labelled_frameworks:
+            index = indexes[framework]
+            matches = pipeline.retriever.retrieve(p.vectors, index)
+            evidence = pipeline.scorer.aggregate(framework, matches, p.segments, sources)
+            evidence.sort(key=lambda e: -e.score)
+            whole = document_similarities(p.vectors, index)
+            for rank, skill in enumerate(evidence, start=1):
+                root = _root(index.taxonomy, skill.item)
+                context = CandidateContext(
+                    rank=rank, top_score=evidence[0].score,
+                    document_similarity=whole.get(skill.item.identifier, 0.0),
+                    category=p.record.experience.category, quality_levels=quality)
+                rows.setdefault(framework, []).append(
+                    (n, root, evidence_features(skill, context), int((framework, root) in gold)))
+    return rows
+
+
+def _best_threshold(keys: list[tuple[str, int, str]], probs: np.ndarray, labels: np.ndarray,
+                    gold_counts: int) -> tuple[float, dict[str, float]]:
+    """The floor that maximises F1 after rolling candidates up to (experience, root code)."""
+    rolled: dict[tuple[str, int, str], tuple[float, int]] = {}
+    for key, p, y in zip(keys, probs, labels, strict=True):
+        best = rolled.get(key)
+        if best is None or p > best[0]:
+            rolled[key] = (float(p), int(y))
+    scored = sorted(rolled.values(), key=lambda v: -v[0])
+    best_f1, best_t, tp = 0.0, 0.5, 0
+    stats = {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+    for k, (p, y) in enumerate(scored, start=1):
+        tp += y
+        precision, recall = tp / k, tp / max(gold_counts, 1)
+        f1 = 2 * precision * recall / max(precision + recall, 1e-9)
+        if f1 > best_f1:
+            best_f1, best_t = f1, p
+            stats = {"precision": round(precision, 3), "recall": round(recall, 3),
+                     "f1": round(f1, 3)}
+    return best_t, stats
+
+
+def fit_calibration(pipeline: ExtractionPipeline, prepared: Sequence[_Prepared],
+                    indexes: Mapping[str, SkillIndex], levels: dict[str, dict[int, int]],
+                    model_id: str, version: str, trained_on: str
+                    ) -> tuple[CalibrationModel, dict[str, Any]]:
+    """Per-framework logistic calibrators (pooled fallback) and F1-optimal floors."""
+    rows = _candidates(pipeline, prepared, indexes, levels)
+    gold_counts: dict[str, int] = {}
+    for p in prepared:
+        for g in p.record.gold.skills:
+            gold_counts[g.framework] = gold_counts.get(g.framework, 0) + 1
+    pooled_rows = [(fw, *row) for fw, fw_rows in rows.items() for row in fw_rows]
+    calibrators: dict[str, LogisticCalibrator] = {}
+    thresholds: dict[str, Thresholds] = {}
+    report: dict[str, Any] = {}
+    targets = {CalibrationModel.POOLED: pooled_rows} | {
+        fw: [(fw, *r) for r in fw_rows] for fw, fw_rows in rows.items()}
+    for name, subset in targets.items():
+        labels = np.asarray([r[4] for r in subset])
+        if name != CalibrationModel.POOLED and labels.sum() < MIN_POSITIVES:
+            report[name] = {"calibrator": "pooled", "positives": int(labels.sum())}
+            continue
+        x = np.stack([r[3] for r in subset])
+        mean, scale = _standardise(x)
+        xs = (x - mean) / scale
+        model = LogisticRegression(C=1.0, max_iter=5000)
+        folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=11)
+        oof = cross_val_predict(model, xs, labels, cv=folds, method="predict_proba")[:, 1]
+        model.fit(xs, labels)
+        calibrators[name] = LogisticCalibrator(model.coef_[0].copy(),
+                                               float(model.intercept_[0]), mean, scale)
+        gold_total = (sum(gold_counts.values()) if name == CalibrationModel.POOLED
+                      else gold_counts.get(name, 0))
+        keys = [(r[0], r[1], r[2]) for r in subset]  # framework, experience, root code
+        floor, stats = _best_threshold(keys, oof, labels, gold_total)
+        floor = round(float(np.clip(floor, 0.15, 0.6)), 3)
+        medium = round(max(floor + 0.1, 0.5), 3)
+        thresholds[name] = Thresholds(floor=floor, medium=medium, high=round(
+            max(medium + 0.15, 0.7), 3))
+        report[name] = {"calibrator": "own", "candidates": len(subset),
+                        "positives": int(labels.sum()), "out_of_fold_at_floor": stats,
+                        "thresholds": vars(thresholds[name]),
+                        "weights": dict(zip(FEATURES, np.round(model.coef_[0], 3).tolist(),
+                                            strict=True))}
+    model = CalibrationModel(version=version, trained_on=trained_on, model_id=model_id,
+                             calibrators=calibrators, thresholds=thresholds,
+                             notes={"report": report})
+    return model, report
+
+
+def fit_all(records: Sequence[LabelledExperience], embedder: Embedder,
+            indexes: Mapping[str, SkillIndex], rubric: Rubric, dataset_hash: str) -> FitReport:
+    """Fit both artefacts on ``records`` (the dev split)."""
+    pipeline = ExtractionPipeline()
+    prepared = []
+    for record in records:
+        segments = pipeline.segment(record.experience)
+        vectors = embedder.embed([s.text for s in segments])
+        prepared.append(_Prepared(record, segments, vectors))
+    stamp = datetime.now(UTC).strftime("%Y%m%d")
+    version = f"{stamp}-{hashlib.sha256(dataset_hash.encode()).hexdigest()[:8]}"
+    quality_model, oof_levels, accuracy = fit_quality(prepared, rubric, f"quality-{version}",
+                                                      dataset_hash)
+    calibration, report = fit_calibration(pipeline, prepared, indexes, oof_levels,
+                                          embedder.model_id, f"calibration-{version}",
+                                          dataset_hash)
+    return FitReport(quality_model, calibration, {
+        "dataset_hash": dataset_hash, "experiences": len(records),
+        "quality_out_of_fold_accuracy": accuracy, "calibration": report})

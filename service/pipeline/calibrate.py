@@ -1,0 +1,149 @@
+"""Turn a skill's evidence into the probability that the skill is really shown.
+
+A logistic model per framework (with a pooled fallback for frameworks it was not fitted on)
+over features of the evidence: similarities, corroboration, who vouches for it, the skill's rank
+among the experience's candidates, and the Experience Quality Indicators. Fitted on the labelled
+dev split by ``eval calibrate``; the artefact is versioned JSON in ``models/calibration/``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from service.domain.experience import ExperienceCategory
+from service.pipeline.score import SkillEvidence
+
+FEATURES = (
+    "raw_score", "best_similarity", "second_source_similarity", "mean_top2_similarity",
+    "independent_sources", "third_party", "facet_keyword", "facet_description",
+    "supporting_segments", "inverse_rank", "relative_score", "document_similarity", "is_child",
+    "responsibility", "complexity", "novelty",
+    *(f"category:{c.value}" for c in ExperienceCategory),
+)
+
+
+@dataclass(frozen=True)
+class CandidateContext:
+    """What the calibrator knows about a candidate beyond its own evidence."""
+
+    rank: int  # among the experience's candidates in the same framework, by raw score
+    top_score: float  # the best raw score in that framework
+    document_similarity: float  # the whole experience (mean sentence vector) vs the skill
+    category: ExperienceCategory
+    quality_levels: dict[str, int] | None
+
+
+def evidence_features(evidence: SkillEvidence, context: CandidateContext) -> np.ndarray:
+    """The calibrator's inputs for one candidate skill (names in ``FEATURES``)."""
+    per_source: dict[str, float] = {}
+    for s in evidence.support:
+        per_source[s.source.name] = max(per_source.get(s.source.name, 0.0), s.similarity)
+    ranked = sorted(per_source.values(), reverse=True)
+    sims = sorted((s.similarity for s in evidence.support), reverse=True)
+    best = evidence.support[0]
+    levels = context.quality_levels or {}
+    return np.asarray([
+        evidence.score,
+        evidence.best_similarity,
+        ranked[1] if len(ranked) > 1 else 0.0,
+        float(np.mean(sims[:2])),
+        float(min(evidence.independent_sources, 4)),
+        float(any(s.source.third_party for s in evidence.support)),
+        float(best.facet == "keyword"),
+        float(best.facet == "description"),
+        float(min(len(evidence.support), 6)),
+        1.0 / context.rank,
+        evidence.score / max(context.top_score, 1e-9),
+        context.document_similarity,
+        float(evidence.item.parent is not None),
+        (levels.get("responsibility", 2) - 2.5) / 1.5,
+        (levels.get("complexity", 2) - 2.5) / 1.5,
+        (levels.get("novelty", 2) - 2.5) / 1.5,
+        *(float(context.category is c) for c in ExperienceCategory),
+    ], dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class LogisticCalibrator:
+    """``p = sigmoid(coef · standardise(x) + intercept)``."""
+
+    coef: np.ndarray
+    intercept: float
+    mean: np.ndarray
+    scale: np.ndarray
+
+    def probability(self, x: np.ndarray) -> float:
+        """Calibrated probability for one feature vector."""
+        z = float(self.coef @ ((x - self.mean) / self.scale) + self.intercept)
+        return float(1.0 / (1.0 + np.exp(-z)))
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data."""
+        return {"coef": self.coef.tolist(), "intercept": self.intercept,
+                "mean": self.mean.tolist(), "scale": self.scale.tolist()}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> LogisticCalibrator:
+        """Inverse of ``to_json``."""
+        return cls(np.asarray(raw["coef"]), float(raw["intercept"]), np.asarray(raw["mean"]),
+                   np.asarray(raw["scale"]))
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Where a framework's probabilities become confidence levels."""
+
+    floor: float
+    medium: float
+    high: float
+
+
+@dataclass(frozen=True)
+class CalibrationModel:
+    """Per-framework calibrators and thresholds, with the pooled fallback."""
+
+    version: str
+    trained_on: str
+    model_id: str
+    calibrators: dict[str, LogisticCalibrator]
+    thresholds: dict[str, Thresholds]
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    POOLED = "*"
+
+    def calibrator(self, taxonomy_id: str) -> LogisticCalibrator:
+        """The framework's own calibrator, or the pooled one."""
+        return self.calibrators.get(taxonomy_id) or self.calibrators[self.POOLED]
+
+    def thresholds_for(self, taxonomy_id: str) -> Thresholds:
+        """The framework's thresholds, or the pooled ones."""
+        return self.thresholds.get(taxonomy_id) or self.thresholds[self.POOLED]
+
+    def save(self, path: Path) -> None:
+        """Write as reviewable JSON."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({
+            "version": self.version, "trained_on": self.trained_on, "model_id": self.model_id,
+            "features": list(FEATURES),
+            "calibrators": {k: c.to_json() for k, c in self.calibrators.items()},
+            "thresholds": {k: vars(t) for k, t in self.thresholds.items()},
+            "notes": self.notes}, indent=1) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> CalibrationModel:
+        """Read a model written by ``save``; refuse one built for other features."""
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if tuple(raw["features"]) != FEATURES:
+            raise ValueError(f"{path}: calibrator features differ from this code's; refit it "
+                             "with `python -m service eval calibrate`")
+        return cls(version=raw["version"], trained_on=raw["trained_on"],
+                   model_id=raw["model_id"],
+                   calibrators={k: LogisticCalibrator.from_json(v)
+                                for k, v in raw["calibrators"].items()},
+                   thresholds={k: Thresholds(**v) for k, v in raw["thresholds"].items()},
+                   notes=raw.get("notes", {}))
