@@ -105,8 +105,11 @@ async def _migrated_session() -> AsyncIterator[AsyncSession]:
     """One transaction on the configured database, migrated first (the CLI's SessionDep)."""
     from service.db.migrate import upgrade_to_head
     from service.db.session import create_engine, create_sessionmaker
+    from service.logs import configure_logging
 
-    engine = create_engine(get_settings().database_url)
+    settings = get_settings()
+    configure_logging("WARNING", settings.log_json)  # stdout carries only the command's output
+    engine = create_engine(settings.database_url)
     try:
         await upgrade_to_head(engine)
         async with create_sessionmaker(engine)() as session, session.begin():

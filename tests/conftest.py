@@ -30,8 +30,9 @@ SHARED = PROJECT_ROOT.parent / "shared"
 
 
 # Every test shares one index cache (building all bundled indexes takes a while); the tests of
-# the cache itself use their own directories.
-INDEX_CACHE = Path(tempfile.mkdtemp(prefix="skill-index-cache-"))
+# the cache itself use their own directories. TEST_INDEX_CACHE reuses a cache between runs.
+INDEX_CACHE = Path(os.environ.get("TEST_INDEX_CACHE")
+                   or tempfile.mkdtemp(prefix="skill-index-cache-"))
 
 
 def make_settings(var_dir: Path, **overrides: object) -> Settings:

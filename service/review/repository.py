@@ -75,7 +75,7 @@ class ReviewRepository:
             .group_by(ExtractionAssertionRecord.extraction_id,
                       ExtractionAssertionRecord.confidence))
         counts: dict[str, dict[str, int]] = {i: {} for i in extraction_ids}
-        for extraction_id, level, n in rows.tuples():
+        for extraction_id, level, n in rows:
             counts[extraction_id][level] = n
         return counts
 

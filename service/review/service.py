@@ -152,7 +152,7 @@ class ReviewService:
         for record in records:
             title = json.loads(record.request_json).get("title")
             items.append(QueueItem(
-                id=record.id, created_at=record.created_at, category=record.category,
+                id=record.id, created_at=_utc(record.created_at), category=record.category,
                 title=title, learner_ref=record.learner_ref, external_id=record.external_id,
                 review_status=ReviewStatus(record.review_status),
                 assertions=sum(counts[record.id].values()), by_confidence=counts[record.id]))
@@ -238,6 +238,12 @@ def decision_out(record: AssertionDecisionRecord) -> DecisionOut:
     return DecisionOut(
         id=record.id, extraction_id=record.extraction_id, seq=record.seq,
         assertion_id=record.assertion_id, action=DecisionAction(record.action),
-        comment=record.comment, decided_by=record.decided_by, decided_at=record.decided_at,
+        comment=record.comment, decided_by=record.decided_by,
+        decided_at=_utc(record.decided_at),
         before=ReviewedAssertion.model_validate(record.before) if record.before else None,
         after=ReviewedAssertion.model_validate(record.after))
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite returns stored UTC times without their zone; say it."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

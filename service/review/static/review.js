@@ -6,7 +6,7 @@
   const cards = () => Array.from(document.querySelectorAll(".assertion"));
   let current = null;
 
-  function select(card, scroll) {
+  function select(card, scroll, remember) {
     if (!card) return;
     cards().forEach((c) => c.classList.toggle("selected", c === card));
     current = card;
@@ -21,16 +21,18 @@
       card.scrollIntoView({ block: "nearest" });
       if (first) first.scrollIntoView({ block: "nearest" });
     }
-    const url = new URL(window.location.href);
-    url.searchParams.set("selected", id);
-    history.replaceState(null, "", url);
+    if (remember) {  // a reload shows the same assertion
+      const url = new URL(window.location.href);
+      url.searchParams.set("selected", id);
+      history.replaceState(null, "", url);
+    }
   }
 
   function move(step) {
     const all = cards();
     if (!all.length) return;
     const i = all.indexOf(current);
-    select(all[Math.max(0, Math.min(all.length - 1, i + step))], true);
+    select(all[Math.max(0, Math.min(all.length - 1, i + step))], true, true);
   }
 
   function toggleCorrect(card) {
@@ -73,10 +75,10 @@
     cards().forEach((card) => {
       card.addEventListener("click", (event) => {
         if (event.target.closest("button, input, select, textarea, summary, a")) return;
-        select(card, false);
+        select(card, false, true);
       });
-      card.addEventListener("focus", () => { if (current !== card) select(card, false); });
-      card.querySelector(".correct-toggle").addEventListener("click", () => { select(card, false); toggleCorrect(card); });
+      card.addEventListener("focus", () => { if (current !== card) select(card, false, true); });
+      card.querySelector(".correct-toggle").addEventListener("click", () => { select(card, false, true); toggleCorrect(card); });
     });
     document.querySelectorAll("[data-use-selection]").forEach((button) => {
       // Keep the text selection when the button is pressed.
@@ -86,7 +88,7 @@
 
     const wanted = new URL(window.location.href).searchParams.get("selected");
     const initial = cards().find((c) => c.dataset.id === wanted) || cards().find((c) => c.classList.contains("status-undecided")) || cards()[0];
-    select(initial, Boolean(wanted));
+    select(initial, Boolean(wanted), false);
 
     document.addEventListener("keydown", (event) => {
       if (event.ctrlKey || event.metaKey || event.altKey) return;
