@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run serve test lint typecheck pytest build-index taxonomies bench eval calibrate clean
+.PHONY: install run serve test lint typecheck pytest browser build-index taxonomies bench eval calibrate clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,7 +35,13 @@ lint: install
 typecheck: install
 	$(BIN)/mypy service
 
-pytest: install
+# The browser tests drive Debian's chromium through the playwright package; browsers are never
+# downloaded (no `playwright install`).
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
+
+pytest: install browser
 	$(BIN)/python -m pytest
 
 test: lint typecheck pytest ## everything CI runs

@@ -68,9 +68,10 @@ def summary(ms: list[float]) -> dict[str, float]:
             "p95_ms": round(percentile(ms, 0.95), 1), "mean_ms": round(statistics.mean(ms), 1)}
 
 
-async def run_http(base: str, bodies: list[dict[str, Any]], rounds: int,
+async def run_http(base: str, key: str, bodies: list[dict[str, Any]], rounds: int,
                    concurrency: int) -> tuple[list[float], list[float], float]:
-    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+    async with httpx.AsyncClient(base_url=base, timeout=60,
+                                 headers={"Authorization": f"Bearer {key}"}) as client:
         sequential = []
         for _ in range(rounds):
             for body in bodies:
@@ -127,6 +128,10 @@ def main() -> int:
     env = os.environ | {"PORT": str(port), "HF_HUB_OFFLINE": "1", "LOG_LEVEL": "WARNING",
                         "DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}",
                         "INDEX_CACHE_DIR": str(ROOT / "var" / "indexes")}
+    # Requests authenticate as in production: a submitter key in the benchmark's database.
+    key = subprocess.run([sys.executable, "-m", "service", "keys", "create", "--tenant", "bench",
+                          "--role", "submitter"], cwd=ROOT, env=env, capture_output=True,
+                         text=True, check=True).stdout.strip()
     server = subprocess.Popen([sys.executable, "-m", "service", "serve"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
@@ -144,7 +149,7 @@ def main() -> int:
         else:
             raise SystemExit("the service did not become ready within 300 s")
         sequential, concurrent, throughput = asyncio.run(
-            run_http(base, bodies, args.rounds, args.concurrency))
+            run_http(base, key, bodies, args.rounds, args.concurrency))
     finally:
         server.terminate()
         server.wait(30)

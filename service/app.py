@@ -10,13 +10,20 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI, Request, Response
+from fastapi.staticfiles import StaticFiles
 
 from service import __version__
+from service.access.endpoints import router as keys_router
+from service.access.roles import Permission
 from service.api import handlers
+from service.api.deps import allowed
 from service.api.limits import BodySizeLimit
 from service.extraction.endpoints import router as extraction_router
 from service.health.endpoints import router as health_router
 from service.logs import configure_logging
+from service.review import console
+from service.review.endpoints import extractions as review_extraction_router
+from service.review.endpoints import review as review_router
 from service.runtime import start_runtime
 from service.settings import Settings, get_settings
 from service.taxonomy.endpoints import router as taxonomy_router
@@ -50,7 +57,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     handlers.install(app)
     app.include_router(health_router)
     app.include_router(extraction_router)
-    app.include_router(taxonomy_router)
+    app.include_router(review_extraction_router)
+    app.include_router(review_router)
+    app.include_router(taxonomy_router, dependencies=[allowed(Permission.READ_TAXONOMIES)])
+    app.include_router(keys_router)
+    app.include_router(console.router)
+    app.mount("/review/static", StaticFiles(directory=console.STATIC_DIR), name="review-static")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
     @app.middleware("http")

@@ -1,15 +1,19 @@
-"""Command line: ``python -m service {serve,extract,build-index,taxonomies,db}``."""
+"""Command line: ``python -m service {serve,extract,build-index,taxonomies,db,keys,review}``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import re
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from service.errors import ServiceError
 from service.settings import get_settings
@@ -26,7 +30,7 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _extract_async(path: Path) -> str:
+async def _extract_async(path: Path, tenant_id: str) -> str:
     from service.extraction.repository import ExtractionRepository
     from service.extraction.schemas import ExtractionRequest
     from service.runtime import start_runtime
@@ -35,7 +39,8 @@ async def _extract_async(path: Path) -> str:
     runtime = await start_runtime(get_settings())
     try:
         async with runtime.sessions() as session, session.begin():
-            return await runtime.extractions.extract(request, ExtractionRepository(session))
+            return await runtime.extractions.extract(request, ExtractionRepository(session),
+                                                     tenant_id)
     finally:
         await runtime.close()
 
@@ -46,7 +51,7 @@ def _extract(args: argparse.Namespace) -> int:
     settings = get_settings()
     configure_logging("WARNING", settings.log_json)
     try:
-        body = asyncio.run(_extract_async(Path(args.file)))
+        body = asyncio.run(_extract_async(Path(args.file), args.tenant))
     except ValidationError as exc:
         for err in exc.errors():
             loc = ".".join(str(p) for p in err["loc"]) or "body"
@@ -95,6 +100,95 @@ def _db_upgrade(_: argparse.Namespace) -> int:
     return 0
 
 
+@asynccontextmanager
+async def _migrated_session() -> AsyncIterator[AsyncSession]:
+    """One transaction on the configured database, migrated first (the CLI's SessionDep)."""
+    from service.db.migrate import upgrade_to_head
+    from service.db.session import create_engine, create_sessionmaker
+    from service.logs import configure_logging
+
+    settings = get_settings()
+    configure_logging("WARNING", settings.log_json)  # stdout carries only the command's output
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade_to_head(engine)
+        async with create_sessionmaker(engine)() as session, session.begin():
+            yield session
+    finally:
+        await engine.dispose()
+
+
+def _keys_create(args: argparse.Namespace) -> int:
+    from service.access.repository import ApiKeyRepository
+    from service.access.roles import Role
+    from service.access.service import AccessService
+
+    async def run() -> str:
+        async with _migrated_session() as session:
+            created = await AccessService().create_key(
+                ApiKeyRepository(session), args.tenant, Role(args.role), args.name)
+            return created.key
+
+    key = asyncio.run(run())
+    sys.stderr.write(f"Created a {args.role} key for tenant '{args.tenant}'. It is shown once; "
+                     "send it as `Authorization: Bearer <key>`.\n")
+    sys.stdout.write(key + "\n")
+    return 0
+
+
+def _keys_list(args: argparse.Namespace) -> int:
+    from service.access.repository import ApiKeyRepository
+    from service.access.service import AccessService
+
+    async def run() -> list[str]:
+        async with _migrated_session() as session:
+            records = await AccessService().list_keys(ApiKeyRepository(session), args.tenant)
+            return [f"{r.id}\t{r.tenant_id}\t{r.role}\t"
+                    f"{'revoked' if r.revoked_at else 'active'}\t{r.name or ''}"
+                    for r in records]
+
+    for line in asyncio.run(run()):
+        sys.stdout.write(line + "\n")
+    return 0
+
+
+def _keys_revoke(args: argparse.Namespace) -> int:
+    from service.access.repository import ApiKeyRepository
+    from service.access.service import AccessService
+
+    async def run() -> None:
+        async with _migrated_session() as session:
+            await AccessService().revoke_key(ApiKeyRepository(session), args.key_id, None)
+
+    try:
+        asyncio.run(run())
+    except ServiceError as exc:
+        sys.stderr.write(f"{type(exc).__name__}: {exc.detail}\n")
+        return 2
+    return 0
+
+
+def _review_export(args: argparse.Namespace) -> int:
+    from service.review.repository import ReviewRepository
+    from service.review.service import ReviewService
+    from service.taxonomy.catalog import TaxonomyCatalog
+
+    service = ReviewService(TaxonomyCatalog.from_directory(get_settings().taxonomies_dir))
+
+    async def run() -> list[str]:
+        async with _migrated_session() as session:
+            return await service.export(ReviewRepository(session), args.tenant, args.split)
+
+    lines = asyncio.run(run())
+    text = "".join(line + "\n" for line in lines)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        sys.stderr.write(f"{len(lines)} reviewed experiences written to {args.output}\n")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser."""
     root = argparse.ArgumentParser(prog="python -m service", description=__doc__)
@@ -106,6 +200,8 @@ def parser() -> argparse.ArgumentParser:
     extract = commands.add_parser("extract", help="extract skills from an experience JSON file")
     extract.add_argument("file")
     extract.add_argument("--pretty", action="store_true")
+    extract.add_argument("--tenant", default="default", type=_tenant,
+                         help="the tenant the extraction is stored for (default: default)")
     extract.set_defaults(func=_extract)
     commands.add_parser("build-index", help="build the missing taxonomy indexes").set_defaults(
         func=_build_index)
@@ -119,7 +215,35 @@ def parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help="apply migrations").set_defaults(func=_db_upgrade)
     from service.evaluation.cli import register as register_eval
     register_eval(commands)
+    keys = commands.add_parser("keys", help="API keys")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True)
+    create = key_commands.add_parser("create", help="create a key and print it (once)")
+    create.add_argument("--tenant", required=True, type=_tenant)
+    create.add_argument("--role", required=True, choices=["submitter", "reviewer", "admin"])
+    create.add_argument("--name", help="who holds it, e.g. 'Dana, reviewer'")
+    create.set_defaults(func=_keys_create)
+    listing = key_commands.add_parser("list", help="list keys (never their secrets)")
+    listing.add_argument("--tenant", type=_tenant)
+    listing.set_defaults(func=_keys_list)
+    revoke = key_commands.add_parser("revoke", help="revoke a key by its id")
+    revoke.add_argument("key_id")
+    revoke.set_defaults(func=_keys_revoke)
+    review = commands.add_parser("review", help="reviewed data")
+    review_commands = review.add_subparsers(dest="review_command", required=True)
+    export = review_commands.add_parser(
+        "export", help="reviewed extractions as eval data (JSON lines)")
+    export.add_argument("--tenant", required=True, type=_tenant)
+    export.add_argument("--split", default="review", help="the split every record gets")
+    export.add_argument("--output", "-o", help="a file to write (default: stdout)")
+    export.set_defaults(func=_review_export)
     return root
+
+
+def _tenant(value: str) -> str:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{0,63}", value):
+        raise argparse.ArgumentTypeError(
+            "a tenant id is 1-64 lower-case letters, digits, '.', '_' or '-'")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:

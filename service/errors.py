@@ -79,3 +79,43 @@ class InvalidTaxonomyPackage(ServiceError):
     """A taxonomy package cannot be loaded: the message names the problem."""
 
     status_code = 422
+
+
+class Unauthenticated(ServiceError):
+    """No API key, a malformed one, or one that is unknown or revoked."""
+
+    status_code = 401
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.headers = {"WWW-Authenticate": "Bearer"}
+
+
+class Forbidden(ServiceError):
+    """The key is valid but its role may not do this."""
+
+    status_code = 403
+
+
+class AssertionNotFound(ServiceError):
+    """The extraction has no assertion with this id."""
+
+    status_code = 404
+
+
+class ApiKeyNotFound(ServiceError):
+    """The tenant has no API key with this id."""
+
+    status_code = 404
+
+
+class InvalidDecision(ServiceError):
+    """A review decision names a skill, span or source that does not fit the extraction."""
+
+    status_code = 422
+
+
+class DecisionConflict(ServiceError):
+    """Another decision on the same extraction was recorded at the same moment."""
+
+    status_code = 409

@@ -13,6 +13,7 @@ from anyio import to_thread
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from service.access.service import AccessService
 from service.db.migrate import upgrade_to_head
 from service.db.session import create_engine, create_sessionmaker
 from service.extraction.service import ExtractionService
@@ -23,6 +24,7 @@ from service.pipeline.calibrate import CalibrationModel
 from service.pipeline.pipeline import ExtractionPipeline
 from service.pipeline.quality import QualityEstimator, QualityModel, Rubric
 from service.pipeline.retrieve import SkillIndex
+from service.review.service import ReviewService
 from service.settings import Settings
 from service.taxonomy.catalog import TaxonomyCatalog
 from service.taxonomy.index import IndexStore
@@ -52,6 +54,8 @@ class Runtime:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     extractions: ExtractionService
+    reviews: ReviewService
+    access: AccessService
     readiness: Readiness
 
     async def database_reachable(self) -> bool:
@@ -123,6 +127,8 @@ async def start_runtime(settings: Settings, migrate: bool = True) -> Runtime:
     pipeline = await to_thread.run_sync(load_pipeline, settings, encoder)
     readiness = Readiness(model_warmed=True, indexes=origin,
                           startup_seconds=round(time.perf_counter() - started, 2))
+    if settings.auth_disabled:
+        log.warning("auth.disabled", environment=settings.environment)
     log.info("service.ready", model=encoder.model_id, taxonomies=len(catalog),
              indexes_built=sum(v == "built" for v in origin.values()),
              seconds=readiness.startup_seconds)
@@ -130,5 +136,5 @@ async def start_runtime(settings: Settings, migrate: bool = True) -> Runtime:
         settings=settings, encoder=encoder, embedder=embedder, catalog=catalog, indexes=indexes,
         pipeline=pipeline, engine=engine, sessions=create_sessionmaker(engine),
         extractions=ExtractionService(settings, pipeline, catalog, indexes, embedder),
-        readiness=readiness,
+        reviews=ReviewService(catalog), access=AccessService(), readiness=readiness,
     )

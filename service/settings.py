@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
 
+    # Every request needs an API key unless this is set, which only development allows.
+    auth_disabled: bool = False
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
@@ -57,6 +60,15 @@ class Settings(BaseSettings):
             raise ValueError(f"TAXONOMIES_DIR {self.taxonomies_dir} is not a directory")
         if not self.models_dir.is_dir():
             raise ValueError(f"MODELS_DIR {self.models_dir} is not a directory")
+        return self
+
+    @model_validator(mode="after")
+    def _auth_only_off_in_development(self) -> Settings:
+        if self.auth_disabled and self.environment != "development":
+            raise ValueError(
+                f"AUTH_DISABLED=true is refused when ENVIRONMENT={self.environment}; "
+                "it is only for local development. Create keys with "
+                "`python -m service keys create --tenant T --role R` instead.")
         return self
 
     @property

@@ -35,7 +35,8 @@ def test_build_index_then_extract(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     body = json.loads(result.stdout)
     assert set(body) == {"id", "created_at", "learner_ref", "external_id", "model_id",
-                         "pipeline_version", "components", "taxonomies", "assertions"}
+                         "pipeline_version", "components", "taxonomies", "assertions",
+                         "quality_indicators"}
     assert body["assertions"][0]["evidence_spans"]
     assert FOOD_DRIVE["narrative"][:30] not in result.stderr
 

@@ -18,7 +18,10 @@ class ErrorBody(BaseModel):
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorBody, "description": text}
-    for code, text in {404: "Not found", 413: "Body too large", 422: "Invalid request",
+    for code, text in {401: "Missing, unknown or revoked API key",
+                       403: "The key's role may not do this", 404: "Not found",
+                       409: "Conflicting concurrent change; retry", 413: "Body too large",
+                       422: "Invalid request",
                        429: "Over capacity; retry after Retry-After seconds",
                        503: "Starting up"}.items()
 }

@@ -10,7 +10,7 @@ from typing import Any
 import structlog
 from anyio import to_thread
 
-from service.db.models import ExtractionRecord
+from service.db.models import ExtractionAssertionRecord, ExtractionRecord
 from service.errors import ExtractionNotFound, InvalidExperience
 from service.extraction.repository import ExtractionRepository
 from service.extraction.schemas import ExtractionRequest, ExtractionResponse
@@ -59,9 +59,9 @@ class ExtractionService:
             raise InvalidExperience("The experience breaks a size limit: "
                                     + "; ".join(e["msg"] for e in errors), errors=errors)
 
-    async def extract(self, request: ExtractionRequest,
-                      repository: ExtractionRepository) -> str:
-        """Run the pipeline on one experience, store it and return the JSON body to answer."""
+    async def extract(self, request: ExtractionRequest, repository: ExtractionRepository,
+                      tenant_id: str) -> str:
+        """Run the pipeline on one experience, store it for ``tenant_id``, return the body."""
         self.check_limits(request)
         taxonomies = self.catalog.select(request.options.taxonomies)
         indexes = [self.indexes[t.id] for t in taxonomies]
@@ -81,21 +81,27 @@ class ExtractionService:
         )
         body = response.model_dump_json()
         await repository.add(ExtractionRecord(
-            id=response.id, created_at=response.created_at, learner_ref=request.learner_ref,
+            id=response.id, tenant_id=tenant_id, created_at=response.created_at,
+            review_status="pending", learner_ref=request.learner_ref,
             external_id=request.external_id, category=request.category.value,
             model_id=result.model_id, pipeline_version=result.pipeline_version,
             components=result.components,
             taxonomy_versions=[t.model_dump() for t in result.taxonomies],
-            request_json=request.model_dump_json(), result_json=body))
-        log.info("extraction.completed", extraction_id=response.id,
+            request_json=request.model_dump_json(), result_json=body), [
+            ExtractionAssertionRecord(
+                extraction_id=response.id, assertion_id=a.id, framework=a.skill.framework,
+                code=a.skill.code, confidence=a.confidence.value, score=a.score)
+            for a in response.assertions])
+        log.info("extraction.completed", extraction_id=response.id, tenant_id=tenant_id,
                  category=request.category.value, segments=len(segments),
                  assertions=len(response.assertions), taxonomies=[t.id for t in taxonomies],
                  duration_ms=round((time.perf_counter() - started) * 1000, 1))
         return body
 
-    async def stored_body(self, extraction_id: str, repository: ExtractionRepository) -> str:
-        """The JSON body exactly as it was first returned."""
-        record = await repository.get(extraction_id)
+    async def stored_body(self, extraction_id: str, repository: ExtractionRepository,
+                          tenant_id: str) -> str:
+        """The JSON body exactly as it was first returned; another tenant's is not found."""
+        record = await repository.get(extraction_id, tenant_id)
         if record is None:
             raise ExtractionNotFound(f"No extraction with id '{extraction_id}'.")
         return record.result_json

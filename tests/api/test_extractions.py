@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from service.access.roles import Role
 from service.app import create_app
 from service.settings import Settings
+from tests.conftest import TENANT, KeyRing, bearer
 from tests.experiences import FOOD_DRIVE, VAGUE, WATER_QUALITY
 
 
@@ -95,11 +97,12 @@ def test_get_returns_exactly_what_post_returned(client: TestClient) -> None:
     assert fetched.content == posted.content
 
 
-def test_results_survive_a_restart(settings: Settings) -> None:
-    with TestClient(create_app(settings)) as first:
+def test_results_survive_a_restart(settings: Settings, keys: KeyRing) -> None:
+    headers = bearer(keys[TENANT, Role.SUBMITTER])
+    with TestClient(create_app(settings), headers=headers) as first:
         posted = _post(first, WATER_QUALITY)
         assert posted.status_code == 201
-    with TestClient(create_app(settings)) as second:
+    with TestClient(create_app(settings), headers=headers) as second:
         fetched = second.get(f"/v1/extractions/{posted.json()['id']}")
     assert fetched.status_code == 200
     assert fetched.content == posted.content

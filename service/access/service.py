@@ -1,0 +1,71 @@
+"""The access use case: create, list and revoke keys; authenticate a request's key."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import structlog
+
+from service.access.keys import ApiKeySecret
+from service.access.repository import ApiKeyRepository
+from service.access.roles import Principal, Role
+from service.access.schemas import ApiKeyCreated
+from service.db.models import ApiKeyRecord
+from service.errors import ApiKeyNotFound, Unauthenticated
+
+log = structlog.get_logger(__name__)
+
+
+class AccessService:
+    """Stateless: every method works within the caller's transaction."""
+
+    async def create_key(self, repository: ApiKeyRepository, tenant_id: str, role: Role,
+                         name: str | None = None) -> ApiKeyCreated:
+        """A new key; its secret is in the answer and nowhere else."""
+        key = ApiKeySecret.generate()
+        record = ApiKeyRecord(id=key.key_id, tenant_id=tenant_id, role=role.value, name=name,
+                              secret_sha256=key.secret_sha256, created_at=datetime.now(UTC),
+                              revoked_at=None)
+        await repository.add(record)
+        log.info("api_key.created", key_id=key.key_id, tenant_id=tenant_id, role=role.value)
+        return ApiKeyCreated(id=record.id, tenant_id=tenant_id, role=role, name=name,
+                             created_at=record.created_at, revoked_at=None, key=key.token)
+
+    async def authenticate(self, repository: ApiKeyRepository,
+                           authorization: str | None) -> Principal:
+        """The principal of an ``Authorization: Bearer <key>`` header, or 401."""
+        if not authorization:
+            raise Unauthenticated("Send an API key: `Authorization: Bearer <key>`.")
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("The Authorization header must be `Bearer <key>`.")
+        key = ApiKeySecret.parse(token.strip())
+        if key is None:
+            raise Unauthenticated("The API key is malformed; keys look like sk_<id>_<secret>.")
+        record = await repository.get(key.key_id)
+        if not key.matches(record.secret_sha256 if record else None) or record is None:
+            log.info("api_key.refused", key_id=key.key_id, reason="unknown")
+            raise Unauthenticated("The API key is unknown.")
+        if record.revoked_at is not None:
+            log.info("api_key.refused", key_id=key.key_id, reason="revoked")
+            raise Unauthenticated("The API key was revoked; ask an admin for a new one.")
+        return Principal.of_key(record.id, record.tenant_id, Role(record.role))
+
+    async def list_keys(self, repository: ApiKeyRepository,
+                        tenant_id: str | None) -> Sequence[ApiKeyRecord]:
+        """A tenant's keys, without secrets (every tenant's when None: the CLI)."""
+        return await repository.list(tenant_id)
+
+    async def revoke_key(self, repository: ApiKeyRepository, key_id: str,
+                         tenant_id: str | None) -> ApiKeyRecord:
+        """Revoke a key of ``tenant_id`` (any tenant's when None: the CLI); idempotent."""
+        record = (await repository.get(key_id) if tenant_id is None
+                  else await repository.get_in_tenant(key_id, tenant_id))
+        if record is None:
+            raise ApiKeyNotFound(f"No API key with id '{key_id}'.")
+        if record.revoked_at is None:
+            record.revoked_at = datetime.now(UTC)
+            await repository.flush()
+            log.info("api_key.revoked", key_id=key_id, tenant_id=record.tenant_id)
+        return record

@@ -1,0 +1,45 @@
+"""Migration 0002 on a database that already holds extractions from 0001."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from alembic import command
+
+from service.db.migrate import alembic_config
+from service.db.session import create_engine
+
+
+async def _upgrade(database: Path, revision: str) -> None:
+    engine = create_engine(f"sqlite+aiosqlite:///{database}")
+    async with engine.begin() as conn:
+        await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
+    await engine.dispose()
+
+
+async def test_existing_extractions_join_the_default_tenant(tmp_path: Path) -> None:
+    database = tmp_path / "old.db"
+    await _upgrade(database, "0001")
+    result = {"assertions": [
+        {"id": "sa_1", "skill": {"framework": "ngss-sep", "code": "SEP3"}, "confidence": "high",
+         "score": 0.8},
+        {"id": "sa_2", "skill": {"framework": "america-succeeds", "code": "AS-COLLAB"},
+         "confidence": "low", "score": 0.4}]}
+    with sqlite3.connect(database) as connection:
+        connection.execute(
+            "INSERT INTO extractions VALUES ('e1', '2026-01-01 00:00:00', NULL, NULL, "
+            "'service', 'm', 'p', '{}', '[]', '{}', ?)", (json.dumps(result),))
+    await _upgrade(database, "head")
+    with sqlite3.connect(database) as connection:
+        row = connection.execute(
+            "SELECT tenant_id, review_status FROM extractions WHERE id = 'e1'").fetchone()
+        indexed = connection.execute(
+            "SELECT assertion_id, framework, code, confidence, score FROM extraction_assertions"
+            " ORDER BY assertion_id").fetchall()
+        version = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+    assert row == ("default", "pending")
+    assert indexed == [("sa_1", "ngss-sep", "SEP3", "high", 0.8),
+                       ("sa_2", "america-succeeds", "AS-COLLAB", "low", 0.4)]
+    assert version == ("0002",)
