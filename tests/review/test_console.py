@@ -111,9 +111,13 @@ def test_a_decision_from_the_console_lands_in_the_log(console: TestClient, clien
 
 def test_quality_indicators_and_equivalents_show_when_present(
         console: TestClient, hostile: dict[str, Any], settings: Settings) -> None:
-    """Other branches add these to results; the console renders them if the result has them."""
+    """The console renders quality indicators and equivalents when the result has them."""
     page = console.get(f"/review/extractions/{hostile['id']}").text
-    assert "Quality indicators" not in page and "Crosswalk equivalents" not in page
+    assert "Quality indicators" in page  # every extraction now estimates them
+    for name in ("responsibility", "complexity", "novelty"):
+        level = hostile["quality_indicators"][name]["level"]
+        assert f"{level}" in page
+    assert "Crosswalk equivalents" not in page
     result = copy.deepcopy(hostile)
     result["id"] = str(uuid.uuid4())
     result["quality_indicators"] = {"responsibility": {"level": 3, "rationale": "Led zones"},
