@@ -20,7 +20,7 @@ _FILES: Final = ("ob_v3p0_achievementcredential_schema.json", "clr_v2p0_clrcrede
 @cache
 def _registry() -> Registry[Any]:
     """Every bundled schema under its $id; a $ref to anything else fails instead of fetching."""
-    folder = resources.files("service.credentials") / "schemas"
+    folder = resources.files("service.credentials") / "json-schemas"
     resources_by_id = []
     for name in _FILES:
         schema = json.loads((folder / name).read_text(encoding="utf-8"))
