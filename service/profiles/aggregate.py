@@ -21,7 +21,8 @@ documented in the README ("Competency profiles"):
 5. Level: high from 0.75, medium from 0.5, low below.
 
 A parent item (a cluster, a competency) is supported by its own assertions and its
-descendants'; an experience counts once for it, with its strongest contribution.
+descendants'; an experience counts once for it: with its own assertion of the parent if it has
+one, else with its strongest descendant.
 """
 
 from __future__ import annotations
@@ -163,7 +164,10 @@ def build_profile(supports: Iterable[Support],
         for skill in _self_and_ancestors(support.skill, items):
             per_experience = by_skill.setdefault(skill.identifier, {})
             current = per_experience.get(support.extraction_id)
-            if current is None or support.contribution > current.contribution:
+            own = support.skill.identifier == skill.identifier
+            # The experience's own assertion of the skill wins; else its strongest descendant.
+            if (current is None or own or (current.skill.identifier != skill.identifier
+                                           and support.contribution > current.contribution)):
                 per_experience[support.extraction_id] = support
             if skill.identifier != support.skill.identifier:
                 via.setdefault(skill.identifier, set()).add(support.skill.code)

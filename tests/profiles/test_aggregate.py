@@ -105,3 +105,9 @@ def test_coverage_names_missing_items_and_where_they_usually_show() -> None:
     missing = items["010102"]
     assert missing.profile is None
     assert missing.typical_categories == (("service", 1.0), ("course", 0.25))
+
+
+def test_an_experiences_own_assertion_of_a_parent_wins_over_its_children() -> None:
+    supports = [support(1, skill=CLUSTER, score=0.4), support(1, skill=SUB, score=0.9)]
+    cluster = next(p for p in build_profile(supports, ITEMS) if p.skill == CLUSTER)
+    assert cluster.direct and [s.skill for s in cluster.supports] == [CLUSTER]
