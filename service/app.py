@@ -18,9 +18,11 @@ from service.access.roles import Permission
 from service.api import handlers
 from service.api.deps import allowed
 from service.api.limits import BodySizeLimit
+from service.credentials import endpoints as credentials
 from service.extraction.endpoints import router as extraction_router
 from service.health.endpoints import router as health_router
 from service.logs import configure_logging
+from service.profiles.endpoints import router as profiles_router
 from service.review import console
 from service.review.endpoints import extractions as review_extraction_router
 from service.review.endpoints import review as review_router
@@ -61,6 +63,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(review_router)
     app.include_router(taxonomy_router, dependencies=[allowed(Permission.READ_TAXONOMIES)])
     app.include_router(keys_router)
+    app.include_router(credentials.extractions)
+    app.include_router(credentials.learners)
+    app.include_router(credentials.credentials)
+    app.include_router(profiles_router)
     app.include_router(console.router)
     app.mount("/review/static", StaticFiles(directory=console.STATIC_DIR), name="review-static")
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)

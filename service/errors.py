@@ -119,3 +119,15 @@ class DecisionConflict(ServiceError):
     """Another decision on the same extraction was recorded at the same moment."""
 
     status_code = 409
+
+
+class LearnerNotFound(ServiceError):
+    """The tenant has no experience (or no credential) for this learner reference."""
+
+    status_code = 404
+
+
+class NothingToIssue(ServiceError):
+    """A credential needs a learner and an accepted assertion; the extraction lacks one."""
+
+    status_code = 422

@@ -14,6 +14,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from service.access.service import AccessService
+from service.credentials.keys import load_or_create_key
+from service.credentials.service import CredentialService
 from service.db.migrate import upgrade_to_head
 from service.db.session import create_engine, create_sessionmaker
 from service.extraction.service import ExtractionService
@@ -24,6 +26,7 @@ from service.pipeline.calibrate import CalibrationModel
 from service.pipeline.pipeline import ExtractionPipeline
 from service.pipeline.quality import QualityEstimator, QualityModel, Rubric
 from service.pipeline.retrieve import SkillIndex
+from service.profiles.service import ProfileService
 from service.review.service import ReviewService
 from service.settings import Settings
 from service.taxonomy.catalog import TaxonomyCatalog
@@ -56,6 +59,8 @@ class Runtime:
     extractions: ExtractionService
     reviews: ReviewService
     access: AccessService
+    credentials: CredentialService
+    profiles: ProfileService
     readiness: Readiness
 
     async def database_reachable(self) -> bool:
@@ -125,16 +130,20 @@ async def start_runtime(settings: Settings, migrate: bool = True) -> Runtime:
                                 queue_limit=settings.embed_queue_limit)
     embedder.start()
     pipeline = await to_thread.run_sync(load_pipeline, settings, encoder)
+    issuer_key = await to_thread.run_sync(load_or_create_key, settings.issuer_key_path)
     readiness = Readiness(model_warmed=True, indexes=origin,
                           startup_seconds=round(time.perf_counter() - started, 2))
     if settings.auth_disabled:
         log.warning("auth.disabled", environment=settings.environment)
-    log.info("service.ready", model=encoder.model_id, taxonomies=len(catalog),
+    log.info("service.ready", model=encoder.model_id, issuer=issuer_key.did,
+             taxonomies=len(catalog),
              indexes_built=sum(v == "built" for v in origin.values()),
              seconds=readiness.startup_seconds)
     return Runtime(
         settings=settings, encoder=encoder, embedder=embedder, catalog=catalog, indexes=indexes,
         pipeline=pipeline, engine=engine, sessions=create_sessionmaker(engine),
         extractions=ExtractionService(settings, pipeline, catalog, indexes, embedder),
-        reviews=ReviewService(catalog), access=AccessService(), readiness=readiness,
+        reviews=ReviewService(catalog), access=AccessService(),
+        credentials=CredentialService(catalog, issuer_key, settings.issuer_name),
+        profiles=ProfileService(catalog), readiness=readiness,
     )

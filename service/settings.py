@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     # Every request needs an API key unless this is set, which only development allows.
     auth_disabled: bool = False
 
+    # Credentials: signed by this Ed25519 key (generated on first run); the issuer is its did:key.
+    issuer_key_file: Path | None = None  # default: VAR_DIR/issuer-key.json
+    issuer_name: str = Field("Skill extraction service", min_length=1, max_length=200)
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str) -> str:
@@ -75,6 +79,11 @@ class Settings(BaseSettings):
     def index_dir(self) -> Path:
         """Where built FAISS indexes are cached, keyed by model and taxonomy content."""
         return self.index_cache_dir or self.var_dir / "indexes"
+
+    @property
+    def issuer_key_path(self) -> Path:
+        """The issuer's private key file (.json Multikey or .pem), created on first run."""
+        return self.issuer_key_file or self.var_dir / "issuer-key.json"
 
 
 @lru_cache(maxsize=1)

@@ -23,15 +23,21 @@ class Permission(StrEnum):
     MANAGE_KEYS = "keys:manage"
     READ_TAXONOMIES = "taxonomies:read"
     MANAGE_TAXONOMIES = "taxonomies:manage"
+    READ_PROFILES = "profiles:read"  # learner profiles and CLRs
+    ISSUE_CREDENTIALS = "credentials:issue"
+    VERIFY_CREDENTIALS = "credentials:verify"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.SUBMITTER: frozenset({Permission.CREATE_EXTRACTIONS, Permission.READ_EXTRACTIONS,
-                               Permission.READ_TAXONOMIES}),
+                               Permission.READ_TAXONOMIES, Permission.READ_PROFILES,
+                               Permission.VERIFY_CREDENTIALS}),
     Role.REVIEWER: frozenset({Permission.READ_EXTRACTIONS, Permission.REVIEW,
-                              Permission.READ_TAXONOMIES}),
+                              Permission.READ_TAXONOMIES, Permission.READ_PROFILES,
+                              Permission.ISSUE_CREDENTIALS, Permission.VERIFY_CREDENTIALS}),
     Role.ADMIN: frozenset({Permission.MANAGE_KEYS, Permission.READ_TAXONOMIES,
-                           Permission.MANAGE_TAXONOMIES}),
+                           Permission.MANAGE_TAXONOMIES, Permission.READ_PROFILES,
+                           Permission.ISSUE_CREDENTIALS, Permission.VERIFY_CREDENTIALS}),
 }
 
 DEVELOPMENT_TENANT = "default"

@@ -11,8 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from service.access.repository import ApiKeyRepository
 from service.access.roles import Permission, Principal
 from service.access.service import AccessService
+from service.credentials.service import CredentialService
 from service.errors import Forbidden, NotReady
 from service.extraction.service import ExtractionService
+from service.profiles.service import ProfileService
 from service.review.service import ReviewService
 from service.runtime import Runtime
 
@@ -43,6 +45,16 @@ def get_access_service(runtime: RuntimeDep) -> AccessService:
     return runtime.access
 
 
+def get_credential_service(runtime: RuntimeDep) -> CredentialService:
+    """The credentials use case."""
+    return runtime.credentials
+
+
+def get_profile_service(runtime: RuntimeDep) -> ProfileService:
+    """The profile use case."""
+    return runtime.profiles
+
+
 async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
     """A session whose transaction commits when the route succeeds and rolls back otherwise.
 
@@ -61,6 +73,8 @@ async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
 ExtractionServiceDep = Annotated[ExtractionService, Depends(get_extraction_service)]
 ReviewServiceDep = Annotated[ReviewService, Depends(get_review_service)]
 AccessServiceDep = Annotated[AccessService, Depends(get_access_service)]
+CredentialServiceDep = Annotated[CredentialService, Depends(get_credential_service)]
+ProfileServiceDep = Annotated[ProfileService, Depends(get_profile_service)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 

@@ -94,3 +94,26 @@ class AssertionDecisionRecord(Base):
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class CredentialRecord(Base):
+    """An issued, signed credential: one per (extraction, assertion), so re-issuing is a no-op."""
+
+    __tablename__ = "credentials"
+    __table_args__ = (
+        UniqueConstraint("extraction_id", "assertion_id",
+                         name="uq_credentials_extraction_assertion"),
+        Index("ix_credentials_learner", "tenant_id", "learner_ref"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # urn:uuid:...
+    tenant_id: Mapped[str] = mapped_column(String(64))
+    learner_ref: Mapped[str] = mapped_column(String(128))
+    extraction_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("extractions.id"), index=True)
+    assertion_id: Mapped[str] = mapped_column(String(64))
+    framework: Mapped[str] = mapped_column(String(64))
+    code: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    issued_by: Mapped[str] = mapped_column(String(32))  # the key id
+    credential_json: Mapped[str] = mapped_column(Text)  # the signed credential, byte for byte

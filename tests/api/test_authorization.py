@@ -29,12 +29,24 @@ class World:
     extraction: dict[str, str]
     assertion: dict[str, str]
     missing_code: dict[str, str]
+    learner: dict[str, str]  # with an accepted assertion and an issued credential
+    issued: dict[str, str]  # that learner's extraction
 
 
 @pytest.fixture(scope="module")
 def world(client: TestClient, keys: KeyRing) -> World:
-    extraction, assertion, missing = {}, {}, {}
+    extraction, assertion, missing, learner, issued_ids = {}, {}, {}, {}, {}
     for tenant in (TENANT, OTHER_TENANT):
+        learner[tenant] = f"lrn-matrix-{tenant}"
+        issued = client.post("/v1/extractions", json=SMALL | {"learner_ref": learner[tenant]},
+                             headers=bearer(keys[tenant, Role.SUBMITTER])).json()
+        reviewer = bearer(keys[tenant, Role.REVIEWER])
+        client.post(f"/v1/extractions/{issued['id']}/assertions/"
+                    f"{issued['assertions'][0]['id']}/decisions", json={"action": "accept"},
+                    headers=reviewer)
+        assert client.post(f"/v1/extractions/{issued['id']}/credentials",
+                           headers=reviewer).status_code == 201
+        issued_ids[tenant] = issued["id"]
         response = client.post("/v1/extractions", json=SMALL,
                                headers=bearer(keys[tenant, Role.SUBMITTER]))
         assert response.status_code == 201, response.text
@@ -43,7 +55,7 @@ def world(client: TestClient, keys: KeyRing) -> World:
         assertion[tenant] = body["assertions"][0]["id"]
         asserted = {a["skill"]["code"] for a in body["assertions"]}
         missing[tenant] = next(f"SEP{i}" for i in range(1, 9) if f"SEP{i}" not in asserted)
-    return World(extraction, assertion, missing)
+    return World(extraction, assertion, missing, learner, issued_ids)
 
 
 @dataclass(frozen=True)
@@ -59,6 +71,7 @@ class Endpoint:
 
 ALL = frozenset(Role)
 READERS = frozenset({Role.SUBMITTER, Role.REVIEWER})
+ISSUERS = frozenset({Role.REVIEWER, Role.ADMIN})
 ENDPOINTS = [
     Endpoint("create extraction", "POST", "/v1/extractions", frozenset({Role.SUBMITTER}), 201,
              False, SMALL),
@@ -72,6 +85,13 @@ ENDPOINTS = [
              frozenset({Role.REVIEWER}), 201, True, "add"),
     Endpoint("review queue", "GET", "/v1/review/queue", frozenset({Role.REVIEWER}), 200, False),
     Endpoint("export", "GET", "/v1/review/export", frozenset({Role.REVIEWER}), 200, False),
+    # Issued once already (see world), so issuing again answers 200 with the same credentials.
+    Endpoint("issue credentials", "POST", "/v1/extractions/{issued}/credentials", ISSUERS,
+             200, True),
+    Endpoint("learner profile", "GET", "/v1/learners/{learner}/profile", ALL, 200, True),
+    Endpoint("learner clr", "GET", "/v1/learners/{learner}/clr", ALL, 200, True),
+    Endpoint("verify credential", "POST", "/v1/credentials/verify", ALL, 200, False,
+             {"@context": ["https://www.w3.org/ns/credentials/v2"], "type": ["x"]}),
     Endpoint("list keys", "GET", "/v1/keys", frozenset({Role.ADMIN}), 200, False),
     Endpoint("create key", "POST", "/v1/keys", frozenset({Role.ADMIN}), 201, False,
              {"role": "reviewer", "name": "new reviewer"}),
@@ -87,7 +107,8 @@ CASES = [(e, role, target) for e in ENDPOINTS for role in Role
 def _request(client: TestClient, endpoint: Endpoint, world: World, settings: Settings,
              target_tenant: str, headers: dict[str, str]) -> Any:
     ids = {"extraction": world.extraction[target_tenant],
-           "assertion": world.assertion[target_tenant]}
+           "assertion": world.assertion[target_tenant], "learner": world.learner[target_tenant],
+           "issued": world.issued[target_tenant]}
     if "{key}" in endpoint.path:  # a fresh key of the target tenant, so revoking it is harmless
         ids["key"] = create_keys(settings, [(target_tenant, Role.REVIEWER)])[0].split("_")[1]
     path = endpoint.path.format(**ids)
@@ -117,7 +138,8 @@ def test_authorization_matrix(client: TestClient, keys: KeyRing, world: World,
     assert response.status_code == expected, response.text
     if expected >= 400:
         error = response.json()
-        assert error["error"] in {"Forbidden", "ExtractionNotFound", "ApiKeyNotFound"}
+        assert error["error"] in {"Forbidden", "ExtractionNotFound", "ApiKeyNotFound",
+                                  "LearnerNotFound"}
         assert world.extraction[OTHER_TENANT] not in response.text or target == "other"
 
 

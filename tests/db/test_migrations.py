@@ -42,4 +42,4 @@ async def test_existing_extractions_join_the_default_tenant(tmp_path: Path) -> N
     assert row == ("default", "pending")
     assert indexed == [("sa_1", "ngss-sep", "SEP3", "high", 0.8),
                        ("sa_2", "america-succeeds", "AS-COLLAB", "low", 0.4)]
-    assert version == ("0002",)
+    assert version == ("0003",)

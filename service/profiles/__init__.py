@@ -1,0 +1,1 @@
+"""Learner competency profiles: per skill, aggregated over the learner's experiences."""
