@@ -19,6 +19,7 @@ from service.health.endpoints import router as health_router
 from service.logs import configure_logging
 from service.runtime import start_runtime
 from service.settings import Settings, get_settings
+from service.taxonomy.endpoints import crosswalk_router
 from service.taxonomy.endpoints import router as taxonomy_router
 
 log = structlog.get_logger(__name__)
@@ -51,7 +52,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     app.include_router(extraction_router)
     app.include_router(taxonomy_router)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(crosswalk_router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
+                       per_path={"/v1/taxonomies": settings.max_import_bytes})
 
     @app.middleware("http")
     async def request_log(request: Request,

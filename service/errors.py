@@ -79,3 +79,9 @@ class InvalidTaxonomyPackage(ServiceError):
     """A taxonomy package cannot be loaded: the message names the problem."""
 
     status_code = 422
+
+
+class TaxonomyConflict(ServiceError):
+    """An import would change a framework that only a release may change."""
+
+    status_code = 409

@@ -23,7 +23,10 @@ from service.pipeline.pipeline import ExtractionPipeline
 from service.pipeline.retrieve import SkillIndex
 from service.settings import Settings
 from service.taxonomy.catalog import TaxonomyCatalog
+from service.taxonomy.crosswalk import load_crosswalk
 from service.taxonomy.index import IndexStore
+from service.taxonomy.service import TaxonomyService
+from service.taxonomy.store import ImportedPackages
 
 log = structlog.get_logger(__name__)
 
@@ -50,6 +53,7 @@ class Runtime:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     extractions: ExtractionService
+    taxonomies: TaxonomyService
     readiness: Readiness
 
     async def database_reachable(self) -> bool:
@@ -77,6 +81,12 @@ def load_encoder(settings: Settings) -> SentenceEncoder:
     return encoder
 
 
+def load_catalog(settings: Settings) -> TaxonomyCatalog:
+    """The bundled frameworks and every imported version (blocking)."""
+    return TaxonomyCatalog.from_directory(settings.taxonomies_dir,
+                                          ImportedPackages(settings.imported_taxonomies_dir))
+
+
 def load_indexes(settings: Settings, encoder: SentenceEncoder,
                  catalog: TaxonomyCatalog) -> tuple[dict[str, SkillIndex], dict[str, str]]:
     """Every taxonomy's index from the cache, building the missing ones (blocking)."""
@@ -93,7 +103,8 @@ def load_indexes(settings: Settings, encoder: SentenceEncoder,
 async def start_runtime(settings: Settings, migrate: bool = True) -> Runtime:
     """Build the runtime: model warmed, indexes loaded, database migrated."""
     started = time.perf_counter()
-    catalog = TaxonomyCatalog.from_directory(settings.taxonomies_dir)
+    catalog = await to_thread.run_sync(load_catalog, settings)
+    crosswalk = load_crosswalk(settings.taxonomies_dir / "crosswalks", catalog)
     encoder = await to_thread.run_sync(load_encoder, settings)
     indexes, origin = await to_thread.run_sync(load_indexes, settings, encoder, catalog)
     engine = create_engine(settings.database_url)
@@ -103,15 +114,19 @@ async def start_runtime(settings: Settings, migrate: bool = True) -> Runtime:
                                 max_wait_ms=settings.embed_max_wait_ms,
                                 queue_limit=settings.embed_queue_limit)
     embedder.start()
-    pipeline = ExtractionPipeline()
+    pipeline = ExtractionPipeline(crosswalk=crosswalk)
     readiness = Readiness(model_warmed=True, indexes=origin,
                           startup_seconds=round(time.perf_counter() - started, 2))
     log.info("service.ready", model=encoder.model_id, taxonomies=len(catalog),
+             crosswalk_links=len(crosswalk),
              indexes_built=sum(v == "built" for v in origin.values()),
              seconds=readiness.startup_seconds)
     return Runtime(
         settings=settings, encoder=encoder, embedder=embedder, catalog=catalog, indexes=indexes,
         pipeline=pipeline, engine=engine, sessions=create_sessionmaker(engine),
         extractions=ExtractionService(settings, pipeline, catalog, indexes, embedder),
+        taxonomies=TaxonomyService(catalog, indexes, ImportedPackages(
+            settings.imported_taxonomies_dir), IndexStore(settings.index_dir, encoder), embedder,
+            crosswalk, readiness.indexes),
         readiness=readiness,
     )

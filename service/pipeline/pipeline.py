@@ -8,8 +8,10 @@ from typing import Protocol
 
 import numpy as np
 
+from service.domain.crosswalk import Crosswalk
 from service.domain.experience import ConfidenceLevel, Experience, ExtractionOptions
 from service.domain.results import (
+    Equivalent,
     EvidenceSpan,
     ExtractionResult,
     SkillAssertion,
@@ -49,12 +51,14 @@ class ExtractionPipeline:
         scorer: EvidenceWeightedScorer | None = None,
         policy: ConfidencePolicy | None = None,
         writer: RationaleWriter | None = None,
+        crosswalk: Crosswalk | None = None,
     ) -> None:
         self.segmenter = segmenter or SentenceSegmenter()
         self.retriever = retriever or CandidateRetriever()
         self.scorer = scorer or EvidenceWeightedScorer()
         self.policy = policy or ConfidencePolicy()
         self.writer = writer or RationaleWriter()
+        self.crosswalk = crosswalk or Crosswalk()
 
     @property
     def version(self) -> str:
@@ -135,4 +139,10 @@ class ExtractionPipeline:
                 for s in skill.support
             ],
             rationale=self.writer.write(skill),
+            equivalents=[
+                Equivalent(framework=x.target_framework, code=x.target.code,
+                           label=x.target.label, id=x.target.identifier, relation=x.relation)
+                for x in self.crosswalk.equivalents(taxonomy.id, item.identifier,
+                                                    (i.taxonomy.id for i in indexes))
+            ],
         )
