@@ -19,9 +19,10 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 SHARED = PROJECT_ROOT.parent / "shared"
 
 
-# Every test shares one index cache (building all bundled indexes takes a while); the tests of
-# the cache itself use their own directories.
-INDEX_CACHE = Path(tempfile.mkdtemp(prefix="skill-index-cache-"))
+# Every test shares one index cache (building all bundled indexes takes a while; set
+# TEST_INDEX_CACHE to keep it between runs); the tests of the cache itself use their own.
+INDEX_CACHE = Path(os.environ.get("TEST_INDEX_CACHE")
+                   or tempfile.mkdtemp(prefix="skill-index-cache-"))
 
 
 def make_settings(var_dir: Path, **overrides: object) -> Settings:

@@ -80,18 +80,26 @@ class FaissSkillIndex:
         return cls.from_vectors(taxonomy, rows, vectors)
 
     @classmethod
-    def from_vectors(cls, taxonomy: Taxonomy, rows: list[FacetRow],
-                     vectors: Vectors) -> FaissSkillIndex:
-        """Index already embedded facets: flat when small enough, an HNSW graph when large."""
+    def from_vectors(cls, taxonomy: Taxonomy, rows: list[FacetRow], vectors: Vectors,
+                     exact: bool | None = None) -> FaissSkillIndex:
+        """Index already embedded facets: flat when small enough, an HNSW graph when large.
+
+        ``exact`` forces the choice (to measure the graph's recall against exact search).
+        """
         dimension = int(vectors.shape[1])
         index: faiss.Index
-        if len(rows) <= EXACT_LIMIT:
+        if exact if exact is not None else len(rows) <= EXACT_LIMIT:
             index = faiss.IndexFlatIP(dimension)
         else:
             index = faiss.IndexHNSWFlat(dimension, _HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
             index.hnsw.efConstruction = _HNSW_BUILD_DEPTH
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
         return cls(taxonomy, index, rows)
+
+    @property
+    def rows(self) -> list[FacetRow]:
+        """Which item and facet each vector stands for."""
+        return list(self._rows)
 
     def vectors(self) -> Vectors:
         """Every stored vector, in row order (to compare index types or rebuild)."""

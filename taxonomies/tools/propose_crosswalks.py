@@ -104,8 +104,8 @@ def _by_code(taxonomy: Taxonomy, code: str) -> SkillItem:
     return found[0]
 
 
-def write(catalog: TaxonomyCatalog) -> None:
-    """Compile reviewed.yaml into the per-pair CASE files."""
+def compiled(catalog: TaxonomyCatalog) -> dict[str, str]:
+    """File name -> JSON text of every per-pair CASE file that reviewed.yaml implies."""
     concepts = yaml.safe_load(REVIEWED.read_text(encoding="utf-8"))["concepts"]
     files: dict[tuple[str, str], dict[str, dict[str, Any]]] = defaultdict(dict)
     for link in reviewed_links(catalog, concepts):
@@ -114,16 +114,24 @@ def write(catalog: TaxonomyCatalog) -> None:
         pair = (link.source_framework, link.target_framework)
         association = case_association(link, CHANGED)
         files[pair].setdefault(association["identifier"], association)
-    for old in CROSSWALKS.glob("*__*.json"):
-        old.unlink()
+    out = {}
     for (a, b), associations in sorted(files.items()):
         body = {"from": a, "to": b, "reviewed_in": "taxonomies/crosswalks/reviewed.yaml",
                 "CFAssociations": sorted(associations.values(), key=lambda x: (
                     x["associationType"], x["originNodeURI"]["title"],
                     x["destinationNodeURI"]["title"]))}
-        path = CROSSWALKS / f"{a}__{b}.json"
-        path.write_text(json.dumps(body, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(f"wrote {path.relative_to(ROOT)}: {len(associations)} associations")
+        out[f"{a}__{b}.json"] = json.dumps(body, indent=1, ensure_ascii=False) + "\n"
+    return out
+
+
+def write(catalog: TaxonomyCatalog) -> None:
+    """Compile reviewed.yaml into the per-pair CASE files, replacing the old ones."""
+    files = compiled(catalog)
+    for old in CROSSWALKS.glob("*__*.json"):
+        old.unlink()
+    for name, text in files.items():
+        (CROSSWALKS / name).write_text(text, encoding="utf-8")
+        print(f"wrote taxonomies/crosswalks/{name}")
 
 
 def main() -> None:
