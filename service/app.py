@@ -28,6 +28,7 @@ from service.review.endpoints import extractions as review_extraction_router
 from service.review.endpoints import review as review_router
 from service.runtime import start_runtime
 from service.settings import Settings, get_settings
+from service.taxonomy.endpoints import crosswalk_router
 from service.taxonomy.endpoints import router as taxonomy_router
 
 log = structlog.get_logger(__name__)
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(review_extraction_router)
     app.include_router(review_router)
     app.include_router(taxonomy_router, dependencies=[allowed(Permission.READ_TAXONOMIES)])
+    app.include_router(crosswalk_router, dependencies=[allowed(Permission.READ_TAXONOMIES)])
     app.include_router(keys_router)
     app.include_router(credentials.extractions)
     app.include_router(credentials.learners)
@@ -69,7 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(profiles_router)
     app.include_router(console.router)
     app.mount("/review/static", StaticFiles(directory=console.STATIC_DIR), name="review-static")
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes,
+                       per_path={"/v1/taxonomies": settings.max_import_bytes})
 
     @app.middleware("http")
     async def request_log(request: Request,

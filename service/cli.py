@@ -66,12 +66,11 @@ def _extract(args: argparse.Namespace) -> int:
 
 def _build_index(_: argparse.Namespace) -> int:
     from service.logs import configure_logging
-    from service.runtime import load_encoder, load_indexes
-    from service.taxonomy.catalog import TaxonomyCatalog
+    from service.runtime import load_catalog, load_encoder, load_indexes
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
-    catalog = TaxonomyCatalog.from_directory(settings.taxonomies_dir)
+    catalog = load_catalog(settings)
     _indexes, origin = load_indexes(settings, load_encoder(settings), catalog)
     for taxonomy_id, how in origin.items():
         sys.stdout.write(f"{taxonomy_id}: {how}\n")
@@ -85,6 +84,40 @@ def _compile_taxonomies(args: argparse.Namespace) -> int:
     for path in stale:
         sys.stdout.write(f"{'stale' if args.check else 'wrote'}: {path}\n")
     return 1 if args.check and stale else 0
+
+
+async def _import_async(args: argparse.Namespace) -> str:
+    from service.domain.taxonomy import SkillType
+    from service.runtime import start_runtime
+    from service.taxonomy.service import ImportOptions
+
+    options = ImportOptions(args.id, args.title, SkillType(args.skill_type), args.default)
+    text = (await anyio.Path(args.file).read_bytes()).decode("utf-8-sig")
+    runtime = await start_runtime(get_settings())
+    try:
+        if args.file.lower().endswith(".csv"):
+            outcome = await runtime.taxonomies.import_csv(text, options)
+        else:
+            try:
+                package = json.loads(text)
+            except ValueError as exc:
+                raise ServiceError(f"not JSON: {exc}") from None
+            outcome = await runtime.taxonomies.import_package(package, options)
+    finally:
+        await runtime.close()
+    return f"{outcome.taxonomy.ref}: {'imported' if outcome.created else 'unchanged'}"
+
+
+def _import_taxonomy(args: argparse.Namespace) -> int:
+    from service.logs import configure_logging
+
+    configure_logging("WARNING", get_settings().log_json)
+    try:
+        sys.stdout.write(asyncio.run(_import_async(args)) + "\n")
+    except ServiceError as exc:
+        sys.stderr.write(f"{args.file}: {type(exc).__name__}: {exc.detail}\n")
+        return 2
+    return 0
 
 
 def _db_upgrade(_: argparse.Namespace) -> int:
@@ -210,6 +243,16 @@ def parser() -> argparse.ArgumentParser:
     compile_cmd = tax_commands.add_parser("compile", help="compile sources/*.yaml to CASE")
     compile_cmd.add_argument("--check", action="store_true", help="only report stale outputs")
     compile_cmd.set_defaults(func=_compile_taxonomies)
+    import_cmd = tax_commands.add_parser(
+        "import", help="import a CASE package (.json) or an ESCO-style CSV (.csv) into VAR_DIR")
+    import_cmd.add_argument("file")
+    import_cmd.add_argument("--id", help="taxonomy id (default: from the title)")
+    import_cmd.add_argument("--title", help="framework title (required for a CSV)")
+    import_cmd.add_argument("--skill-type", default="durable",
+                            choices=["durable", "technical", "core"])
+    import_cmd.add_argument("--default", action="store_true",
+                            help="search it when a request names no taxonomies")
+    import_cmd.set_defaults(func=_import_taxonomy)
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply migrations").set_defaults(func=_db_upgrade)

@@ -131,3 +131,9 @@ class NothingToIssue(ServiceError):
     """A credential needs a learner and an accepted assertion; the extraction lacks one."""
 
     status_code = 422
+
+
+class TaxonomyConflict(ServiceError):
+    """An import would change a framework that only a release may change."""
+
+    status_code = 409

@@ -18,6 +18,7 @@ from service.credentials.keys import load_or_create_key
 from service.credentials.service import CredentialService
 from service.db.migrate import upgrade_to_head
 from service.db.session import create_engine, create_sessionmaker
+from service.domain.crosswalk import Crosswalk
 from service.extraction.service import ExtractionService
 from service.inference.batcher import BatchingEmbedder
 from service.inference.encoder import SentenceEncoder
@@ -30,7 +31,10 @@ from service.profiles.service import ProfileService
 from service.review.service import ReviewService
 from service.settings import Settings
 from service.taxonomy.catalog import TaxonomyCatalog
+from service.taxonomy.crosswalk import load_crosswalk
 from service.taxonomy.index import IndexStore
+from service.taxonomy.service import TaxonomyService
+from service.taxonomy.store import ImportedPackages
 
 log = structlog.get_logger(__name__)
 
@@ -61,6 +65,7 @@ class Runtime:
     access: AccessService
     credentials: CredentialService
     profiles: ProfileService
+    taxonomies: TaxonomyService
     readiness: Readiness
 
     async def database_reachable(self) -> bool:
@@ -88,7 +93,8 @@ def load_encoder(settings: Settings) -> SentenceEncoder:
     return encoder
 
 
-def load_pipeline(settings: Settings, encoder: SentenceEncoder) -> ExtractionPipeline:
+def load_pipeline(settings: Settings, encoder: SentenceEncoder,
+                  crosswalk: Crosswalk | None = None) -> ExtractionPipeline:
     """The pipeline with its fitted artefacts from ``models/`` (blocking: embeds the rubric)."""
     quality_dir = settings.models_dir / "quality"
     rubric = Rubric.load(quality_dir / "rubric.yaml", encoder)
@@ -100,7 +106,13 @@ def load_pipeline(settings: Settings, encoder: SentenceEncoder) -> ExtractionPip
         log.warning("pipeline.uncalibrated", calibration=calibration is not None,
                     quality_model=quality_model is not None)
     return ExtractionPipeline(quality=QualityEstimator(rubric, quality_model),
-                              calibration=calibration)
+                              calibration=calibration, crosswalk=crosswalk)
+
+
+def load_catalog(settings: Settings) -> TaxonomyCatalog:
+    """The bundled frameworks and every imported version (blocking)."""
+    return TaxonomyCatalog.from_directory(settings.taxonomies_dir,
+                                          ImportedPackages(settings.imported_taxonomies_dir))
 
 
 def load_indexes(settings: Settings, encoder: SentenceEncoder,
@@ -119,7 +131,8 @@ def load_indexes(settings: Settings, encoder: SentenceEncoder,
 async def start_runtime(settings: Settings, migrate: bool = True) -> Runtime:
     """Build the runtime: model warmed, indexes loaded, database migrated."""
     started = time.perf_counter()
-    catalog = TaxonomyCatalog.from_directory(settings.taxonomies_dir)
+    catalog = await to_thread.run_sync(load_catalog, settings)
+    crosswalk = load_crosswalk(settings.taxonomies_dir / "crosswalks", catalog)
     encoder = await to_thread.run_sync(load_encoder, settings)
     indexes, origin = await to_thread.run_sync(load_indexes, settings, encoder, catalog)
     engine = create_engine(settings.database_url)
@@ -129,14 +142,14 @@ async def start_runtime(settings: Settings, migrate: bool = True) -> Runtime:
                                 max_wait_ms=settings.embed_max_wait_ms,
                                 queue_limit=settings.embed_queue_limit)
     embedder.start()
-    pipeline = await to_thread.run_sync(load_pipeline, settings, encoder)
+    pipeline = await to_thread.run_sync(load_pipeline, settings, encoder, crosswalk)
     issuer_key = await to_thread.run_sync(load_or_create_key, settings.issuer_key_path)
     readiness = Readiness(model_warmed=True, indexes=origin,
                           startup_seconds=round(time.perf_counter() - started, 2))
     if settings.auth_disabled:
         log.warning("auth.disabled", environment=settings.environment)
     log.info("service.ready", model=encoder.model_id, issuer=issuer_key.did,
-             taxonomies=len(catalog),
+             taxonomies=len(catalog), crosswalk_links=len(crosswalk),
              indexes_built=sum(v == "built" for v in origin.values()),
              seconds=readiness.startup_seconds)
     return Runtime(
@@ -145,5 +158,10 @@ async def start_runtime(settings: Settings, migrate: bool = True) -> Runtime:
         extractions=ExtractionService(settings, pipeline, catalog, indexes, embedder),
         reviews=ReviewService(catalog), access=AccessService(),
         credentials=CredentialService(catalog, issuer_key, settings.issuer_name),
-        profiles=ProfileService(catalog), readiness=readiness,
+        profiles=ProfileService(catalog),
+
+        taxonomies=TaxonomyService(catalog, indexes, ImportedPackages(
+            settings.imported_taxonomies_dir), IndexStore(settings.index_dir, encoder), embedder,
+            crosswalk, readiness.indexes),
+        readiness=readiness,
     )

@@ -29,6 +29,7 @@ class Settings(BaseSettings):
 
     # Request limits: refused with a clear 4xx, never silently cut.
     max_body_bytes: int = Field(256 * 1024, ge=1024)
+    max_import_bytes: int = Field(32 * 1024 * 1024, ge=1024)  # a framework package or CSV
     max_narrative_chars: int = Field(20_000, ge=100)
     max_evidence_chars: int = Field(10_000, ge=100)
     max_evidence_items: int = Field(25, ge=1)
@@ -74,6 +75,11 @@ class Settings(BaseSettings):
                 "it is only for local development. Create keys with "
                 "`python -m service keys create --tenant T --role R` instead.")
         return self
+
+    @property
+    def imported_taxonomies_dir(self) -> Path:
+        """Where imported frameworks are stored, one directory per version."""
+        return self.var_dir / "taxonomies"
 
     @property
     def index_dir(self) -> Path:

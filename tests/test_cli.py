@@ -47,3 +47,22 @@ def test_extract_reports_invalid_input(tmp_path: Path) -> None:
     result = _run(["extract", str(request)], tmp_path)
     assert result.returncode == 2
     assert "category" in result.stderr
+
+
+def test_import_a_case_package(tmp_path: Path) -> None:
+    sample = PROJECT_ROOT.parent / "shared/standards/samples/opensalt_sample_case_package_v1p0.json"
+    first = _run(["taxonomies", "import", str(sample), "--id", "sample", "--skill-type", "core"],
+                 tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.strip() == "sample@1: imported"
+    again = _run(["taxonomies", "import", str(sample), "--id", "sample"], tmp_path)
+    assert again.stdout.strip() == "sample@1: unchanged"
+    assert (tmp_path / "taxonomies" / "sample" / "1" / "package.json").exists()
+
+    broken = tmp_path / "broken.json"
+    package = json.loads(sample.read_text())
+    package["CFItems"][0]["fullStatement"] = ""
+    broken.write_text(json.dumps(package))
+    refused = _run(["taxonomies", "import", str(broken), "--id", "broken"], tmp_path)
+    assert refused.returncode == 2
+    assert "empty fullStatement" in refused.stderr

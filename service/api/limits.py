@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class BodySizeLimit:
-    """ASGI middleware: a body over ``max_bytes`` gets 413, read no further than the limit."""
+    """ASGI middleware: a body over ``max_bytes`` gets 413, read no further than the limit.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    ``per_path`` sets other limits for exact paths (a framework import is larger than an
+    experience).
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int,
+                 per_path: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.per_path = dict(per_path or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
+        limit = self.per_path.get(scope["path"].rstrip("/"), self.max_bytes)
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send, int(declared))
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(send, int(declared), limit)
             return
         chunks: list[bytes] = []
         size = 0
@@ -31,8 +39,8 @@ class BodySizeLimit:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                await self._refuse(send, None)
+            if size > limit:
+                await self._refuse(send, None, limit)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
@@ -48,12 +56,13 @@ class BodySizeLimit:
 
         await self.app(scope, replay, send)
 
-    async def _refuse(self, send: Send, declared: int | None) -> None:
+    async def _refuse(self, send: Send, declared: int | None, limit: int) -> None:
         size = f"{declared} bytes" if declared is not None else "more than the limit"
+        advice = ("Shorten the narrative or evidence, or split the experience."
+                  if limit == self.max_bytes else "Split the upload.")
         payload = json.dumps({
             "error": "PayloadTooLarge",
-            "detail": f"The request body is {size}; the limit is {self.max_bytes} bytes. "
-                      "Shorten the narrative or evidence, or split the experience.",
+            "detail": f"The request body is {size}; the limit is {limit} bytes. {advice}",
             "errors": [],
         }).encode()
         await send({"type": "http.response.start", "status": 413,

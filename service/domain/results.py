@@ -34,6 +34,16 @@ class EvidenceSpan(_Frozen):
     similarity: float
 
 
+class Equivalent(_Frozen):
+    """The same (exactMatchOf) or a related (isRelatedTo) skill in another selected framework."""
+
+    framework: str
+    code: str
+    label: str
+    id: str
+    relation: str = Field(description='"exactMatchOf" or "isRelatedTo"')
+
+
 class SkillAssertion(_Frozen):
     """One skill the experience shows, with its score, confidence and evidence."""
 
@@ -43,6 +53,9 @@ class SkillAssertion(_Frozen):
     confidence: ConfidenceLevel
     evidence_spans: list[EvidenceSpan]
     rationale: str
+    equivalents: list[Equivalent] = Field(
+        default_factory=list,
+        description="Crosswalked skills in the other frameworks of the request.")
 
 
 class TaxonomyVersion(_Frozen):

@@ -8,8 +8,10 @@ from typing import Protocol
 
 import numpy as np
 
+from service.domain.crosswalk import Crosswalk
 from service.domain.experience import ConfidenceLevel, Experience, ExtractionOptions
 from service.domain.results import (
+    Equivalent,
     EvidenceSpan,
     ExtractionResult,
     SkillAssertion,
@@ -59,6 +61,7 @@ class ExtractionPipeline:
         quality: QualityEstimator | None = None,
         calibration: CalibrationModel | None = None,
         scan_all: bool = False,
+        crosswalk: Crosswalk | None = None,
     ) -> None:
         self.segmenter = segmenter or SentenceSegmenter()
         self.retriever = retriever or CandidateRetriever()
@@ -69,6 +72,7 @@ class ExtractionPipeline:
         self.calibration = calibration
         # Evaluation only: keep every scored candidate, ignoring the operating point.
         self.scan_all = scan_all
+        self.crosswalk = crosswalk or Crosswalk()
 
     @property
     def version(self) -> str:
@@ -180,4 +184,10 @@ class ExtractionPipeline:
                 for s in skill.support
             ],
             rationale=self.writer.write(skill),
+            equivalents=[
+                Equivalent(framework=x.target_framework, code=x.target.code,
+                           label=x.target.label, id=x.target.identifier, relation=x.relation)
+                for x in self.crosswalk.equivalents(taxonomy.id, item.identifier,
+                                                    (i.taxonomy.id for i in indexes))
+            ],
         )

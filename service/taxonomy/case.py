@@ -20,12 +20,18 @@ def content_hash(package: Mapping[str, Any]) -> str:
 def taxonomy_from_case(package: Mapping[str, Any], manifest: Mapping[str, Any]) -> Taxonomy:
     """Build a Taxonomy from a CASE package and its manifest, or say what is wrong with it."""
     problems: list[str] = []
+    if not isinstance(package, Mapping):
+        raise InvalidTaxonomyPackage("A CASE package is a JSON object with a CFDocument.")
     document = package.get("CFDocument")
     if not isinstance(document, Mapping):
         raise InvalidTaxonomyPackage("The package has no CFDocument object.")
+    if not str(document.get("identifier") or "").strip():
+        problems.append("CFDocument has no identifier")
     raw_items = package.get("CFItems") or []
     if not isinstance(raw_items, list):
         raise InvalidTaxonomyPackage("CFItems must be a list.")
+    if not raw_items:
+        raise InvalidTaxonomyPackage("The package has no CFItems: there is nothing to match.")
 
     items_by_id: dict[str, Mapping[str, Any]] = {}
     for n, raw in enumerate(raw_items):
@@ -40,9 +46,12 @@ def taxonomy_from_case(package: Mapping[str, Any], manifest: Mapping[str, Any]) 
         items_by_id[str(identifier)] = raw
 
     uri_to_id = {str(raw.get("uri")): i for i, raw in items_by_id.items() if raw.get("uri")}
-    doc_refs = {str(document.get("identifier")), str(document.get("uri"))}
+    doc_refs = {str(document[k]) for k in ("identifier", "uri") if document.get(k)}
     parents: dict[str, str] = {}
-    for n, assoc in enumerate(package.get("CFAssociations") or []):
+    raw_associations = package.get("CFAssociations") or []
+    if not isinstance(raw_associations, list):
+        raise InvalidTaxonomyPackage("CFAssociations must be a list.")
+    for n, assoc in enumerate(raw_associations):
         if not isinstance(assoc, Mapping) or assoc.get("associationType") != "isChildOf":
             continue
         child = _node_id(assoc.get("originNodeURI"), items_by_id, uri_to_id)

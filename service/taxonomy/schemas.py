@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from service.domain.taxonomy import SkillItem, SkillType, Taxonomy
 
@@ -64,3 +64,53 @@ class SkillPage(BaseModel):
     total: int
     offset: int
     items: list[SkillItemOut]
+
+
+class TaxonomyImported(BaseModel):
+    """The outcome of an import: the installed version, and whether this import created it."""
+
+    created: bool
+    ref: str
+    taxonomy: TaxonomySummary
+
+
+class TaxonomyVersionOut(BaseModel):
+    """One installed version of a framework."""
+
+    version: str
+    content_hash: str
+    origin: str
+    imported_at: str | None
+    latest: bool
+
+
+class TaxonomyVersions(BaseModel):
+    """Every installed version of one framework, oldest first."""
+
+    id: str
+    versions: list[TaxonomyVersionOut]
+
+
+class CrosswalkItem(BaseModel):
+    """One end of a crosswalk link."""
+
+    id: str
+    code: str
+    label: str
+    uri: str
+
+
+class CrosswalkMapping(BaseModel):
+    """``from`` is the same as (exactMatchOf) or related to (isRelatedTo) ``to``."""
+
+    relation: str
+    source: CrosswalkItem = Field(serialization_alias="from")
+    target: CrosswalkItem = Field(serialization_alias="to")
+
+
+class CrosswalkOut(BaseModel):
+    """The curated mapping from one framework to another."""
+
+    source: str = Field(serialization_alias="from")
+    target: str = Field(serialization_alias="to")
+    mappings: list[CrosswalkMapping]

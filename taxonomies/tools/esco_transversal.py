@@ -25,6 +25,7 @@ import argparse
 import csv
 import json
 import re
+import sys
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,10 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from service.taxonomy.esco import alternative_labels  # noqa: E402
+
 DEFAULT_CSV = Path("/work/shared/data/esco/esco_skills.csv")
 DEFAULT_OUT = ROOT / "taxonomies" / "sources" / "esco-transversal.yaml"
 MAX_KEYWORDS = 12
@@ -224,18 +229,7 @@ def _language_phrases(prefix: str) -> list[str]:
 
 def keywords_for(preferred: str, alt_labels: str, max_keywords: int = MAX_KEYWORDS) -> list[str]:
     """Up to ``max_keywords`` distinct ESCO alternative labels (the preferred label if none)."""
-    seen = {preferred.strip().lower()}
-    out = []
-    for label in alt_labels.split("|"):
-        label = " ".join(label.split())
-        key = label.lower()
-        if not label or key in seen:
-            continue
-        seen.add(key)
-        out.append(label)
-        if len(out) == max_keywords:
-            break
-    return out or [preferred]
+    return alternative_labels(preferred.strip(), alt_labels, max_keywords) or [preferred]
 
 
 def _representatives(members: list[dict[str, Any]], n: int) -> list[str]:

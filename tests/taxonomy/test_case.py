@@ -15,21 +15,24 @@ from service.settings import PROJECT_ROOT
 from service.taxonomy.authoring import compile_directory
 from service.taxonomy.case import taxonomy_from_case
 from service.taxonomy.catalog import TaxonomyCatalog
+from service.taxonomy.store import read_json
+from tests.conftest import SHARED
 
 TAXONOMIES = PROJECT_ROOT / "taxonomies"
-PACKAGES = sorted(TAXONOMIES.glob("*/package.json"))
+PACKAGES = sorted(TAXONOMIES.glob("*/package.json*"))
+AUTHORED = [p for p in PACKAGES if (TAXONOMIES / "sources" / f"{p.parent.name}.yaml").exists()]
+SAMPLE = SHARED / "standards" / "samples" / "opensalt_sample_case_package_v1p0.json"
 SCHEMA = json.loads(
     (TAXONOMIES / "schemas/case-1.1/case_v1p1_cfpackage-jsonschema1.json").read_text())
 
 
 def _load(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(path.read_text())
-    return data
+    return read_json(path)
 
 
 def test_there_are_bundled_frameworks() -> None:
     ids = {p.parent.name for p in PACKAGES}
-    assert {"ngss-sep", "ngss-ccc", "career-clusters-2024", "america-succeeds"} <= ids
+    assert {"ngss-sep", "ngss-ccc", "career-clusters-2024", "america-succeeds", "esco"} <= ids
 
 
 @pytest.mark.parametrize("path", PACKAGES, ids=lambda p: p.parent.name)
@@ -39,7 +42,7 @@ def test_bundled_package_validates_against_case_1_1(path: Path) -> None:
     assert not errors, [f"{list(e.path)}: {e.message}" for e in errors[:5]]
 
 
-@pytest.mark.parametrize("path", PACKAGES, ids=lambda p: p.parent.name)
+@pytest.mark.parametrize("path", AUTHORED, ids=lambda p: p.parent.name)
 def test_every_item_has_our_description_and_keywords(path: Path) -> None:
     for item in _load(path)["CFItems"]:
         assert item.get("notes"), f"{item['humanCodingScheme']} has no description"
@@ -107,3 +110,50 @@ def test_content_hash_ignores_key_order() -> None:
     reordered = json.loads(json.dumps(package, sort_keys=True))
     assert (taxonomy_from_case(package, MANIFEST).content_hash
             == taxonomy_from_case(reordered, MANIFEST).content_hash)
+
+
+def test_full_esco_is_optional_and_flat() -> None:
+    esco = TaxonomyCatalog.from_directory(TAXONOMIES).get("esco")
+    assert not esco.default
+    assert len(esco.items) > 13_000
+    assert all(i.parent is None and i.uri.startswith("http://data.europa.eu/esco/skill/")
+               for i in esco.items)
+    teams = next(i for i in esco.items if i.label == "work in teams")
+    assert teams.identifier == "60c78287-22eb-4103-9c8c-28deaa460da0"
+
+
+def test_real_case_1_0_export_loads_although_the_strict_schema_refuses_it() -> None:
+    package = _load(SAMPLE)
+    validator = Draft201909Validator(SCHEMA)
+    assert list(validator.iter_errors(package))  # extra fields, nulls: not strict CASE 1.1
+    taxonomy = taxonomy_from_case(package, {"id": "sample"})
+    assert len(taxonomy.items) == 16
+    child = next(i for i in taxonomy.items if i.code == "CCSS.Math.Content.6.RP.A.1")
+    assert taxonomy.by_identifier[child.parent or ""].code == "CCSS.Math.Content.6.RP.A"
+
+
+def test_lenient_reading_of_string_ends_string_sequence_numbers_and_nulls() -> None:
+    package = _load(SAMPLE)
+    for assoc in package["CFAssociations"]:
+        assoc["originNodeURI"] = assoc["originNodeURI"]["uri"]  # some exports give bare URIs
+        assoc["sequenceNumber"] = "3"
+        assoc["notes"] = None
+    package["CFItems"][0]["conceptKeywords"] = "ratios, rates"
+    package["CFItems"][1]["abbreviatedStatement"] = None
+    taxonomy = taxonomy_from_case(package, {"id": "sample"})
+    assert sum(i.parent is not None for i in taxonomy.items) == 14
+    assert taxonomy.items[0].keywords == ("ratios", "rates")
+
+
+def test_missing_document_identifier_is_refused() -> None:
+    package = _sample()
+    del package["CFDocument"]["identifier"]
+    with pytest.raises(InvalidTaxonomyPackage, match="CFDocument has no identifier"):
+        taxonomy_from_case(package, MANIFEST)
+
+
+def test_package_without_items_is_refused() -> None:
+    package = _sample()
+    package["CFItems"] = []
+    with pytest.raises(InvalidTaxonomyPackage, match="no CFItems"):
+        taxonomy_from_case(package, MANIFEST)
