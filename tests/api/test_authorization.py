@@ -7,6 +7,7 @@ A role without the permission gets 403 whatever the target; with it, another ten
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.access.roles import Role
-from service.settings import Settings
+from service.settings import PROJECT_ROOT, Settings
 from tests.conftest import OTHER_TENANT, TENANT, KeyRing, bearer, create_keys
 from tests.experiences import FOOD_DRIVE
 
@@ -98,6 +99,14 @@ ENDPOINTS = [
     Endpoint("revoke key", "DELETE", "/v1/keys/{key}", frozenset({Role.ADMIN}), 200, True),
     Endpoint("list taxonomies", "GET", "/v1/taxonomies", ALL, 200, False),
     Endpoint("search skills", "GET", "/v1/taxonomies/ngss-sep/skills?q=data", ALL, 200, False),
+    Endpoint("export taxonomy", "GET", "/v1/taxonomies/ngss-sep", ALL, 200, False),
+    Endpoint("taxonomy versions", "GET", "/v1/taxonomies/ngss-sep/versions", ALL, 200, False),
+    Endpoint("crosswalk", "GET", "/v1/crosswalk?from=iowa-universal-constructs&to=utah-portrait",
+             ALL, 200, False),
+    # Re-importing the installed package is a no-op that answers 200; only admins may import.
+    Endpoint("import taxonomy", "POST", "/v1/taxonomies?id=ngss-sep", frozenset({Role.ADMIN}),
+             200, False, json.loads((PROJECT_ROOT / "taxonomies" / "ngss-sep" / "package.json")
+                                    .read_text(encoding="utf-8"))),
 ]
 
 CASES = [(e, role, target) for e in ENDPOINTS for role in Role
