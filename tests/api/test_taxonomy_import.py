@@ -237,11 +237,12 @@ def test_imported_portrait_is_used_at_once_versioned_and_survives_a_restart(
     assert changed.json()["ref"] == "lakeview@2026+2"
     newer = _extract(app_client, ["lakeview"])
     assert newer["taxonomies"][0]["version"] == "2026+2"
-    stored = app_client.get(f"/v1/extractions/{result['id']}").json()
+    stored = app_client.get(f"/v1/extractions/{result['id']}", headers=_SUBMITTER).json()
     assert stored["taxonomies"][0]["version"] == "2026"  # old results keep their version
     assert app_client.get("/v1/taxonomies/lakeview@2026").json() == portrait_package()
 
-    with TestClient(create_app(import_settings)) as restarted:
+    admin = {"Authorization": app_client.headers["Authorization"]}
+    with TestClient(create_app(import_settings), headers=admin) as restarted:
         listed = {t["id"]: t for t in restarted.get("/v1/taxonomies").json()["taxonomies"]}
         assert listed["lakeview"]["version"] == "2026+2"
         versions = restarted.get("/v1/taxonomies/lakeview/versions").json()["versions"]
