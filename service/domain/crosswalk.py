@@ -36,7 +36,8 @@ class CrosswalkLink:
 class Crosswalk:
     """Every curated link, readable from either end."""
 
-    def __init__(self, links: Iterable[CrosswalkLink] = ()) -> None:
+    def __init__(self, links: Iterable[CrosswalkLink] = (), version: str = "empty") -> None:
+        self.version = version  # content hash of the curated files, recorded on results
         self._from: dict[tuple[str, str], list[CrosswalkLink]] = defaultdict(list)
         self._pairs: dict[tuple[str, str], list[CrosswalkLink]] = defaultdict(list)
         for link in links:

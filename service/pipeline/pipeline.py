@@ -33,7 +33,7 @@ from service.pipeline.segment import Segment, SentenceSegmenter
 from service.pipeline.select import UNCALIBRATED, ConfidencePolicy
 from service.pipeline.sources import profile_sources
 
-PIPELINE_VERSION = "1.1.0"
+PIPELINE_VERSION = "1.2.0"
 
 
 class Component(Protocol):
@@ -90,6 +90,7 @@ class ExtractionPipeline:
         named = {stage: f"{c.name}.v{c.version}" for stage, c in stages.items()}
         if self.quality is not None:
             named["quality"] += f"+{self.quality.artefact}"
+        named["crosswalk"] = f"crosswalk+{self.crosswalk.version}"
         named["calibrate"] = ("calibrate.logreg-per-framework.v1+" + self.calibration.version
                               if self.calibration else "uncalibrated")
         return named

@@ -8,6 +8,7 @@ in either direction, so one file serves both. Files are proposed by
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from pathlib import Path
@@ -28,13 +29,16 @@ _NAMESPACE = uuid.UUID("3d0f4a7e-8f65-5b7c-a0f1-52e3c9d8b611")
 def load_crosswalk(directory: Path, catalog: TaxonomyCatalog) -> Crosswalk:
     """Every crosswalk file between installed frameworks; an unknown item is an error."""
     links: list[CrosswalkLink] = []
+    digest = hashlib.sha256()
     for path in sorted(directory.glob("*__*.json")):
         source_id, target_id = path.stem.split("__", 1)
         if source_id not in catalog.ids or target_id not in catalog.ids:
             log.warning("crosswalk.skipped", file=path.name, reason="framework not installed")
             continue
         source, target = catalog.get(source_id), catalog.get(target_id)
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+        digest.update(path.name.encode() + b"\0" + raw)
+        data = json.loads(raw)
         for n, assoc in enumerate(data.get("CFAssociations") or []):
             where = f"{path.name}: CFAssociations[{n}]"
             try:
@@ -51,7 +55,7 @@ def load_crosswalk(directory: Path, catalog: TaxonomyCatalog) -> Crosswalk:
                 raise InvalidTaxonomyPackage(f"{where}: the {end} is not an item of "
                                              f"{source_id if origin is None else target_id}")
             links.append(CrosswalkLink(relation, source_id, origin, target_id, destination))
-    return Crosswalk(links)
+    return Crosswalk(links, version="sha256:" + digest.hexdigest()[:16])
 
 
 def case_association(link: CrosswalkLink, changed: str) -> dict[str, Any]:
