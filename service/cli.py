@@ -204,9 +204,9 @@ def _keys_revoke(args: argparse.Namespace) -> int:
 def _review_export(args: argparse.Namespace) -> int:
     from service.review.repository import ReviewRepository
     from service.review.service import ReviewService
-    from service.taxonomy.catalog import TaxonomyCatalog
+    from service.runtime import load_catalog
 
-    service = ReviewService(TaxonomyCatalog.from_directory(get_settings().taxonomies_dir))
+    service = ReviewService(load_catalog(get_settings()))
 
     async def run() -> list[str]:
         async with _migrated_session() as session:

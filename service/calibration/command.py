@@ -9,7 +9,7 @@ from typing import Any
 from service.calibration.fit import fit_all
 from service.evaluation.dataset import file_hash, load_dataset
 from service.pipeline.quality import Rubric
-from service.runtime import load_encoder, load_indexes
+from service.runtime import load_catalog, load_encoder, load_indexes
 from service.settings import Settings
 from service.taxonomy.catalog import TaxonomyCatalog
 
@@ -18,10 +18,9 @@ def calibrate(dataset: Path, settings: Settings) -> dict[str, Any]:
     """Fit on ``dataset``, write both artefacts into MODELS_DIR, return the fit summary."""
     records = load_dataset(dataset)
     frameworks = sorted({f for r in records for f in r.gold.labelled_frameworks})
-    catalog = TaxonomyCatalog.from_directory(settings.taxonomies_dir)
+    catalog = load_catalog(settings)
     encoder = load_encoder(settings)
-    indexes, _ = load_indexes(settings, encoder,
-                              TaxonomyCatalog([catalog.get(f) for f in frameworks]))
+    indexes, _ = load_indexes(settings, encoder, TaxonomyCatalog(catalog.select(frameworks)))
     rubric = Rubric.load(settings.models_dir / "quality" / "rubric.yaml", encoder)
     fitted = fit_all(records, encoder, indexes, rubric, file_hash(dataset))
     quality_path = settings.models_dir / "quality" / f"quality-model-{encoder.model_id}.json"

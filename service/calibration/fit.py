@@ -17,12 +17,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
 from service.domain.quality import DIMENSIONS
-from service.domain.taxonomy import SkillItem, Taxonomy
 from service.evaluation.dataset import LabelledExperience
+from service.evaluation.runner import top_level
 from service.pipeline.calibrate import (
     FEATURES,
     CalibrationModel,
-    CandidateContext,
     LogisticCalibrator,
     Thresholds,
     evidence_features,
@@ -30,9 +29,8 @@ from service.pipeline.calibrate import (
 from service.pipeline.embed import Embedder, Vectors
 from service.pipeline.pipeline import ExtractionPipeline
 from service.pipeline.quality import QualityEstimator, QualityModel, Rubric, feature_names
-from service.pipeline.retrieve import SkillIndex, document_similarities
+from service.pipeline.retrieve import SkillIndex
 from service.pipeline.segment import Segment
-from service.pipeline.sources import profile_sources
 
 MIN_POSITIVES = 25  # below this a framework uses the pooled calibrator
 
@@ -51,12 +49,6 @@ class FitReport:
     quality_model: QualityModel
     calibration: CalibrationModel
     summary: dict[str, Any]
-
-
-def _root(taxonomy: Taxonomy, item: SkillItem) -> str:
-    while item.parent is not None and item.parent in taxonomy.by_identifier:
-        item = taxonomy.by_identifier[item.parent]
-    return item.code
 
 
 def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -102,20 +94,12 @@ def _candidates(pipeline: ExtractionPipeline, prepared: Sequence[_Prepared],
     rows: dict[str, list[tuple[int, str, np.ndarray, int]]] = {}
     for n, p in enumerate(prepared):
         gold = {(g.framework, g.code) for g in p.record.gold.skills}
-        sources = profile_sources(p.record.experience)
         quality = {d: levels[d][n] for d in DIMENSIONS}
         for framework in p.record.gold.labelled_frameworks:
             index = indexes[framework]
-            matches = pipeline.retriever.retrieve(p.vectors, index)
-            evidence = pipeline.scorer.aggregate(framework, matches, p.segments, sources)
-            evidence.sort(key=lambda e: -e.score)
-            whole = document_similarities(p.vectors, index)
-            for rank, skill in enumerate(evidence, start=1):
-                root = _root(index.taxonomy, skill.item)
-                context = CandidateContext(
-                    rank=rank, top_score=evidence[0].score,
-                    document_similarity=whole.get(skill.item.identifier, 0.0),
-                    category=p.record.experience.category, quality_levels=quality)
+            for skill, context in pipeline.candidates(p.record.experience, p.segments,
+                                                      p.vectors, index, quality):
+                root = top_level(index.taxonomy, skill.item.identifier).code
                 rows.setdefault(framework, []).append(
                     (n, root, evidence_features(skill, context), int((framework, root) in gold)))
     return rows

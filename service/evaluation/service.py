@@ -12,7 +12,7 @@ from service.evaluation import decorte, report
 from service.evaluation.dataset import DatasetError, check_gold_codes, file_hash, load_dataset
 from service.evaluation.runner import PipelineRunner, now, run_info
 from service.evaluation.summary import RunMetrics, summarize
-from service.runtime import load_encoder, load_indexes, load_pipeline
+from service.runtime import load_catalog, load_encoder, load_indexes, load_pipeline
 from service.settings import PROJECT_ROOT, Settings
 from service.taxonomy.catalog import TaxonomyCatalog
 
@@ -26,7 +26,7 @@ def evaluate_dataset(settings: Settings, dataset: Path, out_dir: Path,
     started_at, watch = now(), _Stopwatch()
     records = load_dataset(dataset, limit)
     frameworks = list(dict.fromkeys(f for r in records for f in r.gold.labelled_frameworks))
-    taxonomies = TaxonomyCatalog.from_directory(settings.taxonomies_dir).select(frameworks)
+    taxonomies = load_catalog(settings).select(frameworks)
     problems = check_gold_codes(records, {t.id: t for t in taxonomies})
     if problems:
         raise DatasetError(f"{dataset}: " + "; ".join(problems[:10]))

@@ -18,6 +18,7 @@ from service.domain.results import (
     SkillRef,
     TaxonomyVersion,
 )
+from service.domain.taxonomy import Taxonomy
 from service.pipeline.calibrate import (
     CalibrationModel,
     CandidateContext,
@@ -120,32 +121,24 @@ class ExtractionPipeline:
         model_id: str,
     ) -> ExtractionResult:
         """Everything after embedding: quality, retrieve, score, calibrate, select, explain."""
-        sources = profile_sources(experience)
         quality = (self.quality.estimate(experience, list(segments), vectors,
                                          experience.quality_indicators)
                    if self.quality is not None else None)
         levels = quality.levels() if quality is not None else None
         assertions = []
+        selected = [i.taxonomy.id for i in indexes]
         for index in indexes:
-            taxonomy_id = index.taxonomy.id
-            matches = self.retriever.retrieve(vectors, index)
-            evidence = self.scorer.aggregate(taxonomy_id, matches, list(segments), sources)
-            evidence.sort(key=lambda e: -e.score)
-            thresholds = self.thresholds(taxonomy_id)
-            whole = document_similarities(vectors, index)
-            for rank, skill in enumerate(evidence, start=1):
+            taxonomy = index.taxonomy
+            thresholds = self.thresholds(taxonomy.id)
+            for skill, context in self.candidates(experience, segments, vectors, index, levels):
                 score = skill.score
                 if self.calibration is not None:
-                    context = CandidateContext(
-                        rank=rank, top_score=evidence[0].score,
-                        document_similarity=whole.get(skill.item.identifier, 0.0),
-                        category=experience.category, quality_levels=levels)
-                    score = self.calibration.calibrator(taxonomy_id).probability(
+                    score = self.calibration.calibrator(taxonomy.id).probability(
                         evidence_features(skill, context))
                 level = self.policy.level(skill, score, thresholds)
                 if level is None or level.rank < options.min_confidence.rank:
                     continue
-                assertions.append(self._assertion(skill, score, level, indexes))
+                assertions.append(self._assertion(skill, score, level, taxonomy, selected))
         assertions.sort(key=lambda a: (-a.score, a.skill.framework, a.skill.code))
         if options.max_assertions is not None:
             assertions = assertions[: options.max_assertions]
@@ -159,6 +152,24 @@ class ExtractionPipeline:
             quality_indicators=quality,
         )
 
+    def candidates(self, experience: Experience, segments: Sequence[Segment], vectors: Vectors,
+                   index: SkillIndex, quality_levels: dict[str, int] | None
+                   ) -> list[tuple[SkillEvidence, CandidateContext]]:
+        """Every scored skill of one framework, strongest first, with what the calibrator reads.
+
+        The API, the eval harness and ``eval calibrate`` all read candidates through here.
+        """
+        matches = self.retriever.retrieve(vectors, index)
+        evidence = self.scorer.aggregate(index.taxonomy.id, matches, list(segments),
+                                         profile_sources(experience))
+        evidence.sort(key=lambda e: -e.score)
+        whole = document_similarities(vectors, index) if evidence else {}
+        return [(skill, CandidateContext(
+                    rank=rank, top_score=evidence[0].score,
+                    document_similarity=whole.get(skill.item.identifier, 0.0),
+                    category=experience.category, quality_levels=quality_levels))
+                for rank, skill in enumerate(evidence, start=1)]
+
     def run(self, experience: Experience, embedder: Embedder, indexes: Sequence[SkillIndex],
             options: ExtractionOptions | None = None) -> ExtractionResult:
         """The whole pipeline in the calling thread."""
@@ -169,8 +180,7 @@ class ExtractionPipeline:
                                   options or ExtractionOptions(), embedder.model_id)
 
     def _assertion(self, skill: SkillEvidence, score: float, level: ConfidenceLevel,
-                   indexes: Sequence[SkillIndex]) -> SkillAssertion:
-        taxonomy = next(i.taxonomy for i in indexes if i.taxonomy.id == skill.taxonomy_id)
+                   taxonomy: Taxonomy, selected: Sequence[str]) -> SkillAssertion:
         item = skill.item
         key = f"{taxonomy.id}:{item.identifier}".encode()
         return SkillAssertion(
@@ -188,7 +198,6 @@ class ExtractionPipeline:
             equivalents=[
                 Equivalent(framework=x.target_framework, code=x.target.code,
                            label=x.target.label, id=x.target.identifier, relation=x.relation)
-                for x in self.crosswalk.equivalents(taxonomy.id, item.identifier,
-                                                    (i.taxonomy.id for i in indexes))
+                for x in self.crosswalk.equivalents(taxonomy.id, item.identifier, selected)
             ],
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from service.domain.experience import Experience
@@ -42,17 +44,22 @@ def encoder(settings: Settings) -> SentenceEncoder:
 
 @pytest.fixture(scope="module")
 def pipeline(settings: Settings, encoder: SentenceEncoder) -> ExtractionPipeline:
-    pipe = load_pipeline(settings, encoder)
-    pipe.encoder_for_tests = encoder  # type: ignore[attr-defined]
-    return pipe
+    return load_pipeline(settings, encoder)
 
 
-def _estimate(pipeline: ExtractionPipeline, experience: Experience,
-              verified: VerifiedQuality | None = None) -> QualityIndicators:
-    assert pipeline.quality is not None
-    segments = pipeline.segment(experience)
-    vectors = pipeline.encoder_for_tests.embed([s.text for s in segments])  # type: ignore[attr-defined]
-    return pipeline.quality.estimate(experience, segments, vectors, verified)
+@pytest.fixture(scope="module")
+def estimate(pipeline: ExtractionPipeline, encoder: SentenceEncoder
+             ) -> Callable[..., QualityIndicators]:
+    """Quality indicators of an experience, through the installed pipeline."""
+
+    def run(experience: Experience, verified: VerifiedQuality | None = None
+            ) -> QualityIndicators:
+        assert pipeline.quality is not None
+        segments = pipeline.segment(experience)
+        vectors = encoder.embed([s.text for s in segments])
+        return pipeline.quality.estimate(experience, segments, vectors, verified)
+
+    return run
 
 
 def test_fitted_quality_model_is_installed(pipeline: ExtractionPipeline) -> None:
@@ -62,16 +69,16 @@ def test_fitted_quality_model_is_installed(pipeline: ExtractionPipeline) -> None
 
 
 def test_self_initiated_led_experience_rates_above_directed_work(
-        pipeline: ExtractionPipeline) -> None:
-    led = _estimate(pipeline, LED).levels()
-    directed = _estimate(pipeline, DIRECTED).levels()
+        estimate: Callable[..., QualityIndicators]) -> None:
+    led = estimate(LED).levels()
+    directed = estimate(DIRECTED).levels()
     assert led["responsibility"] >= 3 > directed["responsibility"]
     assert led["novelty"] > directed["novelty"]
     assert led["complexity"] > directed["complexity"]
 
 
-def test_rationale_cites_an_exact_span(pipeline: ExtractionPipeline) -> None:
-    indicators = _estimate(pipeline, LED)
+def test_rationale_cites_an_exact_span(estimate: Callable[..., QualityIndicators]) -> None:
+    indicators = estimate(LED)
     for name in ("responsibility", "complexity", "novelty"):
         indicator = getattr(indicators, name)
         assert indicator.source == "estimated"
@@ -83,8 +90,8 @@ def test_rationale_cites_an_exact_span(pipeline: ExtractionPipeline) -> None:
     assert "400 hours" in indicators.responsibility.rationale
 
 
-def test_verified_levels_win(pipeline: ExtractionPipeline) -> None:
-    indicators = _estimate(pipeline, DIRECTED, VerifiedQuality(responsibility=4))
+def test_verified_levels_win(estimate: Callable[..., QualityIndicators]) -> None:
+    indicators = estimate(DIRECTED, VerifiedQuality(responsibility=4))
     assert indicators.responsibility.level == 4
     assert indicators.responsibility.source == "verified"
     assert indicators.novelty.source == "estimated"
