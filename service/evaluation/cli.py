@@ -25,6 +25,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     bench.add_argument("--out", type=Path, required=True)
     bench.add_argument("--data", type=Path, default=DEFAULT_DECORTE_DIR,
                        help=f"benchmark directory (default {DEFAULT_DECORTE_DIR})")
+    bench.add_argument("--esco", type=Path, default=None,
+                       help="ESCO skills CSV with descriptions and alternative labels "
+                            "(default: esco/esco_skills.csv beside --data)")
     bench.add_argument("--limit", type=int, help="only the first N sentences of each set")
     bench.add_argument("--no-progress", action="store_true")
     bench.set_defaults(func=_decorte)
@@ -93,14 +96,20 @@ def _decorte(args: argparse.Namespace) -> int:
     configure_logging("WARNING", settings.log_json)
     try:
         result = evaluate_decorte(settings, args.data, args.out, args.limit,
-                                  progress=not args.no_progress)
+                                  progress=not args.no_progress, esco_csv=args.esco)
     except OSError as exc:
         sys.stderr.write(f"{exc}\n")
         return 2
-    for name, s in result.sets.items():
-        sys.stdout.write(f"{name}: RP@1 {s.rp_at_1:.3f}, RP@5 {s.rp_at_5:.3f}, "
-                         f"RP@10 {s.rp_at_10:.3f}, MRR {s.mrr:.3f} "
-                         f"({s.n_sentences} sentences)\n")
+    rankers = ((result.run.baseline_ranker, result.baseline), (result.run.ranker, result.sets))
+    for ranker, sets in rankers:
+        sys.stdout.write(f"{ranker}\n")
+        for name, s in sets.items():
+            sys.stdout.write(f"  {name}: RP@1 {s.rp_at_1:.3f}, RP@5 {s.rp_at_5:.3f}, "
+                             f"RP@10 {s.rp_at_10:.3f}, MRR {s.mrr:.3f} "
+                             f"({s.n_sentences} sentences)\n")
+    for name, gain in result.gain.items():
+        sys.stdout.write(f"  gain on {name}: " + ", ".join(
+            f"{m} {v:+.3f}" for m, v in gain.items()) + "\n")
     sys.stdout.write(f"wrote {args.out}/metrics.json, predictions.jsonl "
                      f"({result.run.seconds['total']:.1f} s)\n")
     return 0

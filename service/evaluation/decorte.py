@@ -12,6 +12,7 @@ through the same interface and are scored by the same code.
 from __future__ import annotations
 
 import csv
+import hashlib
 import os
 import re
 import sys
@@ -31,6 +32,7 @@ from tqdm import tqdm
 from service.evaluation import metrics
 from service.evaluation.dataset import file_hash
 from service.pipeline.embed import Embedder, Vectors
+from service.pipeline.lexical import LexicalMatcher, clauses
 
 LABELS_FILE = "skills_en_label.txt"
 SETS = {"tech": "tech_validation_annotations.csv", "house": "house_validation_annotations.csv"}
@@ -78,6 +80,9 @@ class BenchmarkRun(BaseModel):
     n_labels: int
     model_id: str
     ranker: str
+    baseline_ranker: str
+    esco_texts: str  # where descriptions and alternative labels came from: a file hash
+    esco_matched: int  # benchmark labels found in that file
     label_vectors: str  # "cache" or "built"
     sentence_limit: int | None
     started_at: datetime
@@ -96,10 +101,24 @@ class SetScores(BaseModel):
 
 
 class BenchmarkMetrics(BaseModel):
-    """Everything the benchmark's ``metrics.json`` holds."""
+    """Everything the benchmark's ``metrics.json`` holds.
+
+    ``sets`` are the service's ranker's scores; ``baseline`` the plain bi-encoder's, measured in
+    the same run on the same sentences; ``gain`` the difference, per set and metric.
+    """
 
     run: BenchmarkRun
     sets: dict[str, SetScores]
+    baseline: dict[str, SetScores]
+    gain: dict[str, dict[str, float]]
+
+
+def gains(ranked: dict[str, SetScores], baseline: dict[str, SetScores]
+          ) -> dict[str, dict[str, float]]:
+    """Per set, each metric of ``ranked`` minus the baseline's."""
+    names = ("rp_at_1", "rp_at_5", "rp_at_10", "mrr")
+    return {s: {m: round(getattr(ranked[s], m) - getattr(baseline[s], m), 4) for m in names}
+            for s in ranked if s in baseline}
 
 
 def load_labels(path: Path) -> list[str]:
@@ -157,23 +176,121 @@ class BiEncoderRanker:
         return [Ranking(i.astype(np.int64), s) for s, i in zip(scores, ids, strict=True)]
 
 
-def label_vectors(embedder: Embedder, labels: Sequence[str], labels_path: Path,
-                  cache_dir: Path, progress: bool = True) -> tuple[Vectors, bool]:
-    """(vectors of every label, whether they came from the cache keyed by model + file hash)."""
+def text_vectors(embedder: Embedder, texts: Sequence[str], what: str, cache_dir: Path,
+                 progress: bool = True) -> tuple[Vectors, bool]:
+    """(vectors of ``texts``, whether they came from the cache keyed by model + the texts)."""
     model = re.sub(r"[^A-Za-z0-9._-]", "_", embedder.model_id)
-    digest = file_hash(labels_path).split(":")[-1][:20]
-    path = cache_dir / model / f"decorte-labels-{digest}.npy"
+    digest = hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()[:20]
+    path = cache_dir / model / f"decorte-{what}-{digest}.npy"
     if path.exists():
         vectors = np.load(path)
-        if vectors.shape == (len(labels), embedder.dimension):
+        if vectors.shape == (len(texts), embedder.dimension):
             return vectors.astype(np.float32), True
-    chunks = range(0, len(labels), _EMBED_CHUNK)
-    bar = tqdm(chunks, desc="embedding ESCO labels", unit="chunk", file=sys.stderr,
+    chunks = range(0, len(texts), _EMBED_CHUNK)
+    bar = tqdm(chunks, desc=f"embedding ESCO {what}", unit="chunk", file=sys.stderr,
                disable=not progress)
-    vectors = np.concatenate([embedder.embed(labels[i : i + _EMBED_CHUNK]) for i in bar])
+    vectors = np.concatenate([embedder.embed(texts[i : i + _EMBED_CHUNK]) for i in bar])
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     with os.fdopen(fd, "wb") as handle:
         np.save(handle, vectors)
     Path(tmp).replace(path)
     return vectors, False
+
+
+@dataclass(frozen=True, slots=True)
+class LabelTexts:
+    """What else is known of each benchmark label: its description and alternative names."""
+
+    descriptions: list[str]  # the label itself where ESCO has no description for it
+    alternatives: list[list[str]]
+    source: str  # the ESCO file's hash, or "labels-only"
+    matched: int  # labels found in that file
+
+
+def label_texts(labels: Sequence[str], esco_csv: Path | None) -> LabelTexts:
+    """Descriptions and alternative labels from an ESCO skills CSV, matched by preferred label.
+
+    The benchmark's labels are ESCO 1.1.0 preferred labels; a few were renamed since and are
+    not in the CSV: they keep their label alone.
+    """
+    if esco_csv is None or not esco_csv.exists():
+        return LabelTexts(list(labels), [[] for _ in labels], "labels-only", 0)
+    rows: dict[str, tuple[str, list[str]]] = {}
+    with esco_csv.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            names = [a.strip() for a in row["alt_labels"].split("|") if a.strip()]
+            rows.setdefault(row["preferred_label"], (row["description"].strip(), names))
+    descriptions: list[str] = []
+    alternatives: list[list[str]] = []
+    matched = 0
+    for label in labels:
+        description, alts = rows.get(label, ("", []))
+        matched += label in rows
+        descriptions.append(description or label)
+        alternatives.append(alts)
+    return LabelTexts(descriptions, alternatives, file_hash(esco_csv), matched)
+
+
+class HybridRanker:
+    """The service's ESCO ranking: the bi-encoder plus what it misses.
+
+    ``score = 0.7 cos(sentence, label) + 0.3 max(cos(clause, label) over the sentence and its
+    clauses) + 0.2 cos(sentence, description) + lexical(sentence, label and alternative names)``.
+    Clauses let a sentence that lists several skills match each of them; the description adds
+    what a short label leaves out; the lexical view (``LexicalMatcher``) rewards the literal
+    skill name ("Java", "SQL") that a small encoder blurs among its neighbours.
+    """
+
+    name = "hybrid.clauses-description-lexical.v1"
+    SENTENCE, CLAUSE, DESCRIPTION = 0.7, 0.3, 0.2
+    _BATCH = 128  # sentences scored at once: bounds the (sentences x labels) matrices
+
+    def __init__(self, embedder: Embedder, label_vectors: Vectors, description_vectors: Vectors,
+                 lexical: LexicalMatcher) -> None:
+        if not (len(label_vectors) == len(description_vectors) == lexical.size):
+            raise ValueError("labels, descriptions and the lexical matcher differ in length")
+        self.embedder = embedder
+        self._labels = np.ascontiguousarray(label_vectors, dtype=np.float32)
+        self._descriptions = np.ascontiguousarray(description_vectors, dtype=np.float32)
+        self._lexical = lexical
+
+    def rank(self, sentences: Sequence[str]) -> list[Ranking]:
+        """Every label for every sentence, best first."""
+        rankings: list[Ranking] = []
+        for start in range(0, len(sentences), self._BATCH):
+            rankings += self._rank_batch(sentences[start : start + self._BATCH])
+        return rankings
+
+    def scores(self, sentences: Sequence[str]) -> npt.NDArray[np.float32]:
+        """The (sentences x labels) score matrix."""
+        queries = self.embedder.embed(sentences)
+        dense = queries @ self._labels.T
+        best = dense.copy()
+        pieces = [clauses(s) for s in sentences]
+        flat = [c for p in pieces for c in p]
+        if flat:
+            clause_sims = self.embedder.embed(flat) @ self._labels.T
+            row = 0
+            for n, p in enumerate(pieces):
+                if p:
+                    best[n] = np.maximum(best[n], clause_sims[row : row + len(p)].max(axis=0))
+                    row += len(p)
+        combined: npt.NDArray[np.float32] = (
+            self.SENTENCE * dense + self.CLAUSE * best
+            + self.DESCRIPTION * (queries @ self._descriptions.T)
+            + self._lexical.similarities(sentences)).astype(np.float32)
+        return combined
+
+    def _rank_batch(self, sentences: Sequence[str]) -> list[Ranking]:
+        if not sentences:
+            return []
+        scores = self.scores(sentences)
+        order = np.argsort(-scores, axis=1, kind="stable")
+        return [Ranking(o.astype(np.int64), s[o]) for s, o in zip(scores, order, strict=True)]
+
+
+def label_vectors(embedder: Embedder, labels: Sequence[str], cache_dir: Path,
+                  progress: bool = True) -> tuple[Vectors, bool]:
+    """(vectors of every label, whether they came from the cache keyed by model + labels)."""
+    return text_vectors(embedder, labels, "labels", cache_dir, progress)

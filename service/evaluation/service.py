@@ -12,6 +12,7 @@ from service.evaluation import decorte, report
 from service.evaluation.dataset import DatasetError, check_gold_codes, file_hash, load_dataset
 from service.evaluation.runner import PipelineRunner, now, run_info
 from service.evaluation.summary import RunMetrics, summarize
+from service.pipeline.lexical import LexicalMatcher
 from service.runtime import load_catalog, load_encoder, load_indexes, load_pipeline
 from service.settings import PROJECT_ROOT, Settings
 from service.taxonomy.catalog import TaxonomyCatalog
@@ -55,40 +56,61 @@ def evaluate_dataset(settings: Settings, dataset: Path, out_dir: Path,
 
 
 def evaluate_decorte(settings: Settings, data_dir: Path, out_dir: Path,
-                     limit: int | None = None, progress: bool = True) -> decorte.BenchmarkMetrics:
-    """Rank every ESCO label for the benchmark's sentences with the bi-encoder baseline; write
-    metrics.json and predictions.jsonl (top ten per sentence) to ``out_dir``."""
+                     limit: int | None = None, progress: bool = True,
+                     esco_csv: Path | None = None) -> decorte.BenchmarkMetrics:
+    """Rank every ESCO label for the benchmark's sentences with the service's hybrid ranker and,
+    in the same run, the plain bi-encoder baseline; write metrics.json and predictions.jsonl
+    (top ten per sentence of both) to ``out_dir``.
+
+    ``esco_csv`` (ESCO skills with descriptions and alternative labels) defaults to
+    ``esco/esco_skills.csv`` beside the benchmark's directory; without it the hybrid ranker
+    uses the labels alone.
+    """
     labels_path = data_dir / decorte.LABELS_FILE
     if not labels_path.exists():
         raise FileNotFoundError(f"{labels_path} not found; pass the benchmark's directory")
+    if esco_csv is None:
+        esco_csv = data_dir.parent / "esco" / "esco_skills.csv"
     started_at, watch = now(), _Stopwatch()
     labels = decorte.load_labels(labels_path)
+    texts = decorte.label_texts(labels, esco_csv)
     encoder = load_encoder(settings)
     watch.lap("load_model")
-    vectors, cached = decorte.label_vectors(encoder, labels, labels_path, settings.index_dir,
-                                            progress)
+    vectors, cached = decorte.label_vectors(encoder, labels, settings.index_dir, progress)
+    descriptions = vectors  # with no ESCO file, a label is its own description
+    if texts.matched:
+        descriptions, _ = decorte.text_vectors(encoder, texts.descriptions, "descriptions",
+                                               settings.index_dir, progress)
     watch.lap("label_vectors")
-    ranker = decorte.BiEncoderRanker(encoder, vectors)
-    sets, lines = {}, []
+    lexical = LexicalMatcher(labels, texts.alternatives)
+    watch.lap("lexical_fit")
+    baseline = decorte.BiEncoderRanker(encoder, vectors)
+    ranker = decorte.HybridRanker(encoder, vectors, descriptions, lexical)
+    sets, base_sets, lines = {}, {}, []
     for name, file in decorte.SETS.items():
         bench = decorte.load_set(name, data_dir / file, labels, limit)
+        base_rankings = baseline.rank(bench.sentences)
+        base_sets[name] = decorte.score_rankings(base_rankings, bench)
+        watch.lap(f"baseline_{name}")
         rankings = ranker.rank(bench.sentences)
         sets[name] = decorte.score_rankings(rankings, bench)
         watch.lap(f"rank_{name}")
-        for sentence, gold, ranking in zip(bench.sentences, bench.gold, rankings, strict=True):
-            top = [(labels[i], round(float(s), 4))
-                   for i, s in zip(ranking.labels[:10], ranking.scores[:10], strict=True)]
+        for sentence, gold, ranking, base in zip(bench.sentences, bench.gold, rankings,
+                                                 base_rankings, strict=True):
             lines.append(json.dumps({"set": name, "sentence": sentence,
-                                     "gold": sorted(labels[i] for i in gold), "top10": top}))
+                                     "gold": sorted(labels[i] for i in gold),
+                                     "top10": _top(ranking, labels),
+                                     "baseline_top10": _top(base, labels)}))
     seconds = watch.laps | {"total": watch.total()}
     result = decorte.BenchmarkMetrics(
         run=decorte.BenchmarkRun(
             data_dir=_display(data_dir), labels_hash=file_hash(labels_path),
             set_hashes={n: file_hash(data_dir / f) for n, f in decorte.SETS.items()},
             n_labels=len(labels), model_id=encoder.model_id, ranker=ranker.name,
-            label_vectors="cache" if cached else "built", sentence_limit=limit,
-            started_at=started_at, seconds=seconds),
-        sets=sets)
+            baseline_ranker=baseline.name, esco_texts=texts.source,
+            esco_matched=texts.matched, label_vectors="cache" if cached else "built",
+            sentence_limit=limit, started_at=started_at, seconds=seconds),
+        sets=sets, baseline=base_sets, gain=decorte.gains(sets, base_sets))
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "metrics.json").write_text(result.model_dump_json(indent=2) + "\n",
                                           encoding="utf-8")
@@ -97,6 +119,11 @@ def evaluate_decorte(settings: Settings, data_dir: Path, out_dir: Path,
     log.info("benchmark.completed", benchmark=result.run.benchmark, seconds=seconds["total"],
              **{f"{n}_mrr": round(s.mrr, 4) for n, s in sets.items()})
     return result
+
+
+def _top(ranking: decorte.Ranking, labels: list[str], k: int = 10) -> list[tuple[str, float]]:
+    return [(labels[i], round(float(s), 4))
+            for i, s in zip(ranking.labels[:k], ranking.scores[:k], strict=True)]
 
 
 class _Stopwatch:

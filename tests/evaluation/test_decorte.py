@@ -10,6 +10,8 @@ import pytest
 
 from service.evaluation import decorte
 from service.evaluation.service import evaluate_decorte
+from service.pipeline.lexical import LexicalMatcher
+from service.runtime import load_encoder
 from tests.conftest import SHARED, make_settings
 
 DATA = SHARED / "data" / "decorte"
@@ -48,17 +50,58 @@ def test_scores_follow_the_protocol() -> None:
 
 @pytest.mark.skipif(not (DATA / decorte.LABELS_FILE).exists(),
                     reason=f"the benchmark data is not at {DATA} (it lives in ../shared)")
-def test_baseline_on_twenty_sentences(tmp_path: Path) -> None:
+def test_both_rankers_on_twenty_sentences(tmp_path: Path) -> None:
+    """Baseline and hybrid in one run (labels only here: embedding every ESCO description
+    takes minutes; `make eval` runs the full benchmark with them)."""
     settings = make_settings(tmp_path)
-    result = evaluate_decorte(settings, DATA, tmp_path / "out", limit=20, progress=False)
+    result = evaluate_decorte(settings, DATA, tmp_path / "out", limit=20, progress=False,
+                              esco_csv=tmp_path / "absent.csv")
     assert result.run.n_labels == 13_896
-    assert result.run.ranker == "bi-encoder.nearest-label.v1"
-    for scores in result.sets.values():
-        assert scores.n_sentences == 20
-        assert 0 < scores.rp_at_1 <= scores.mrr <= 1  # a top-1 hit is a reciprocal rank of 1
-        assert 0 < scores.rp_at_5 <= 1 and 0 < scores.rp_at_10 <= 1
+    assert result.run.baseline_ranker == "bi-encoder.nearest-label.v1"
+    assert result.run.ranker == "hybrid.clauses-description-lexical.v1"
+    assert (result.run.esco_texts, result.run.esco_matched) == ("labels-only", 0)
+    for sets in (result.sets, result.baseline):
+        for scores in sets.values():
+            assert scores.n_sentences == 20
+            assert 0 < scores.rp_at_1 <= scores.mrr <= 1  # a top-1 hit is a reciprocal rank of 1
+            assert 0 < scores.rp_at_5 <= 1 and 0 < scores.rp_at_10 <= 1
+    for name, gain in result.gain.items():
+        assert gain["rp_at_5"] == pytest.approx(
+            result.sets[name].rp_at_5 - result.baseline[name].rp_at_5, abs=1e-4)
     lines = (tmp_path / "out" / "predictions.jsonl").read_text().splitlines()
-    assert len(lines) == 40 and len(json.loads(lines[0])["top10"]) == 10
-    again = evaluate_decorte(settings, DATA, tmp_path / "again", limit=20, progress=False)
-    assert again.run.label_vectors == "cache"  # keyed by model and label-file hash
-    assert again.sets == result.sets
+    first = json.loads(lines[0])
+    assert len(lines) == 40 and len(first["top10"]) == len(first["baseline_top10"]) == 10
+    again = evaluate_decorte(settings, DATA, tmp_path / "again", limit=20, progress=False,
+                             esco_csv=tmp_path / "absent.csv")
+    assert again.run.label_vectors == "cache"  # keyed by model and the labels
+    assert again.sets == result.sets and again.baseline == result.baseline
+
+
+def test_label_texts_come_from_the_esco_file(tmp_path: Path) -> None:
+    esco = tmp_path / "esco.csv"
+    esco.write_text("uri,preferred_label,alt_labels,description,hierarchy,full_text\n"
+                    "u1,lead a team,head a team|direct a team,Guide a group of people.,[],x\n")
+    texts = decorte.label_texts(["lead a team", "use Java"], esco)
+    assert texts.descriptions == ["Guide a group of people.", "use Java"]
+    assert texts.alternatives == [["head a team", "direct a team"], []]
+    assert texts.matched == 1 and texts.source.startswith("sha256:")
+    assert decorte.label_texts(["use Java"], tmp_path / "absent.csv").source == "labels-only"
+
+
+def test_hybrid_ranker_finds_each_skill_a_sentence_lists(tmp_path: Path) -> None:
+    """The literal names and the clauses: every listed skill ranks above the distractors."""
+    labels = ["Java (computer programming)", "JavaScript", "SQL", "Python (computer programming)",
+              "manage staff", "coffee roasting", "use spreadsheets software", "C++"]
+    encoder = load_encoder(make_settings(tmp_path))
+    vectors = encoder.embed(labels)
+    ranker = decorte.HybridRanker(encoder, vectors, vectors, LexicalMatcher(labels))
+    baseline = decorte.BiEncoderRanker(encoder, vectors)
+    sentence = "Solid experience with Java and SQL, ideally also Python"
+    wanted = {0, 2, 3}
+    top = set(ranker.rank([sentence])[0].labels[:3].tolist())
+    assert top == wanted
+    scores = ranker.scores([sentence])[0]
+    assert scores.shape == (len(labels),)
+    assert len(baseline.rank([sentence])[0].labels) == len(labels)
+    with pytest.raises(ValueError, match="differ in length"):
+        decorte.HybridRanker(encoder, vectors, vectors[:2], LexicalMatcher(labels))
