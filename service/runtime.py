@@ -25,6 +25,7 @@ from service.inference.encoder import SentenceEncoder
 from service.inference.registry import model_spec
 from service.pipeline.calibrate import CalibrationModel
 from service.pipeline.pipeline import ExtractionPipeline
+from service.pipeline.prior import ExperiencePrior
 from service.pipeline.quality import QualityEstimator, QualityModel, Rubric
 from service.pipeline.retrieve import SkillIndex
 from service.profiles.service import ProfileService
@@ -102,11 +103,21 @@ def load_pipeline(settings: Settings, encoder: SentenceEncoder,
     quality_model = QualityModel.load(model_path) if model_path.exists() else None
     calibration_path = settings.models_dir / "calibration" / f"calibration-{encoder.model_id}.json"
     calibration = CalibrationModel.load(calibration_path) if calibration_path.exists() else None
+    prior_path = settings.models_dir / "calibration" / f"prior-{encoder.model_id}.json"
+    prior = ExperiencePrior.load(prior_path) if prior_path.exists() else None
+    wanted = calibration.notes.get("prior") if calibration is not None else None
+    if (prior.version if prior is not None else None) != wanted:
+        # The calibrator was fitted with (or without) one particular prior; any other would
+        # feed it inputs it never saw.
+        raise ValueError(
+            f"{calibration_path.name} was fitted with prior {wanted!r} but {prior_path.name} "
+            f"holds {prior.version if prior else None!r}; refit both with "
+            "`python -m service eval calibrate`")
     if calibration is None or quality_model is None:
         log.warning("pipeline.uncalibrated", calibration=calibration is not None,
                     quality_model=quality_model is not None)
     return ExtractionPipeline(quality=QualityEstimator(rubric, quality_model),
-                              calibration=calibration, crosswalk=crosswalk)
+                              calibration=calibration, prior=prior, crosswalk=crosswalk)
 
 
 def load_catalog(settings: Settings) -> TaxonomyCatalog:

@@ -15,7 +15,7 @@ from service.taxonomy.catalog import TaxonomyCatalog
 
 
 def calibrate(dataset: Path, settings: Settings) -> dict[str, Any]:
-    """Fit on ``dataset``, write both artefacts into MODELS_DIR, return the fit summary."""
+    """Fit on ``dataset``, write the three artefacts into MODELS_DIR, return the fit summary."""
     records = load_dataset(dataset)
     frameworks = sorted({f for r in records for f in r.gold.labelled_frameworks})
     catalog = load_catalog(settings)
@@ -26,9 +26,11 @@ def calibrate(dataset: Path, settings: Settings) -> dict[str, Any]:
     quality_path = settings.models_dir / "quality" / f"quality-model-{encoder.model_id}.json"
     calibration_path = (settings.models_dir / "calibration"
                         / f"calibration-{encoder.model_id}.json")
+    prior_path = settings.models_dir / "calibration" / f"prior-{encoder.model_id}.json"
     fitted.quality_model.save(quality_path)
+    fitted.prior.save(prior_path)
     fitted.calibration.save(calibration_path)
-    written = [p.name for p in (quality_path, calibration_path)]
+    written = [p.name for p in (quality_path, prior_path, calibration_path)]
     summary = fitted.summary | {"dataset": dataset.name, "written": written}
     (settings.models_dir / "calibration" / "fit-summary.json").write_text(
         json.dumps(summary, indent=1) + "\n", encoding="utf-8")

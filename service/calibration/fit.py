@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
 
 from service.domain.quality import DIMENSIONS
 from service.evaluation.dataset import LabelledExperience
@@ -28,6 +28,7 @@ from service.pipeline.calibrate import (
 )
 from service.pipeline.embed import Embedder, Vectors
 from service.pipeline.pipeline import ExtractionPipeline
+from service.pipeline.prior import ExperiencePrior, FrameworkProbe, experience_vector
 from service.pipeline.quality import QualityEstimator, QualityModel, Rubric, feature_names
 from service.pipeline.retrieve import SkillIndex
 from service.pipeline.segment import Segment
@@ -48,6 +49,7 @@ class FitReport:
 
     quality_model: QualityModel
     calibration: CalibrationModel
+    prior: ExperiencePrior
     summary: dict[str, Any]
 
 
@@ -87,8 +89,62 @@ def fit_quality(prepared: Sequence[_Prepared], rubric: Rubric, version: str, tra
             oof_levels, accuracy)
 
 
+PRIOR_C = 10.0  # inverse L2 strength of the competency probes (chosen on dev, out of fold)
+MIN_PROBE_POSITIVES = 3  # below this a competency's prior is its observed rate
+
+
+def _probe(x: np.ndarray, labelled: list[set[str]], codes: Sequence[str]) -> FrameworkProbe:
+    """Logistic probes of one framework's competencies over experience vectors."""
+    coef = np.zeros((len(codes), x.shape[1]))
+    intercept = np.zeros(len(codes))
+    for row, code in enumerate(codes):
+        y = np.asarray([code in gold for gold in labelled], dtype=int)
+        positives = int(y.sum())
+        if positives < MIN_PROBE_POSITIVES or positives == len(y):
+            rate = (positives + 0.5) / (len(y) + 1.0)
+            intercept[row] = float(np.log(rate / (1.0 - rate)))
+            continue
+        model = LogisticRegression(C=PRIOR_C, max_iter=5000).fit(x, y)
+        coef[row], intercept[row] = model.coef_[0], float(model.intercept_[0])
+    return FrameworkProbe(tuple(codes), coef, intercept)
+
+
+def fit_prior(prepared: Sequence[_Prepared], indexes: Mapping[str, SkillIndex], model_id: str,
+              version: str, trained_on: str
+              ) -> tuple[ExperiencePrior, dict[int, dict[str, dict[str, float]]]]:
+    """The competency probes on every experience, and out-of-fold priors for calibration.
+
+    Returns the fitted prior and, per experience number and framework, the priors predicted by
+    probes that never saw that experience (5 folds), so the calibrator learns how much an
+    honest prior is worth rather than trusting an in-sample one.
+    """
+    vectors = [experience_vector(p.vectors) for p in prepared]
+    dimension = next(len(v) for v in vectors if v is not None)
+    frameworks = sorted({f for p in prepared for f in p.record.gold.labelled_frameworks})
+    probes: dict[str, FrameworkProbe] = {}
+    oof: dict[int, dict[str, dict[str, float]]] = {n: {} for n in range(len(prepared))}
+    for framework in frameworks:
+        members = [n for n, p in enumerate(prepared)
+                   if framework in p.record.gold.labelled_frameworks and vectors[n] is not None]
+        codes = sorted({item.code for item in indexes[framework].taxonomy.items
+                        if item.parent is None})
+        x = np.stack([vectors[n] for n in members])  # type: ignore[misc]
+        labelled = [{g.code for g in prepared[n].record.gold.skills if g.framework == framework}
+                    for n in members]
+        probes[framework] = _probe(x, labelled, codes)
+        for train, held in KFold(n_splits=5, shuffle=True, random_state=5).split(members):
+            probe = _probe(x[train], [labelled[i] for i in train], codes)
+            for i in held:
+                oof[members[i]][framework] = probe.probabilities(x[i])
+    prior = ExperiencePrior(version=version, trained_on=trained_on, model_id=model_id,
+                            dimension=dimension, probes=probes,
+                            notes={"C": PRIOR_C, "min_probe_positives": MIN_PROBE_POSITIVES})
+    return prior, oof
+
+
 def _candidates(pipeline: ExtractionPipeline, prepared: Sequence[_Prepared],
-                indexes: Mapping[str, SkillIndex], levels: dict[str, dict[int, int]]
+                indexes: Mapping[str, SkillIndex], levels: dict[str, dict[int, int]],
+                priors: dict[int, dict[str, dict[str, float]]]
                 ) -> dict[str, list[tuple[int, str, np.ndarray, int]]]:
     """Per framework: (experience number, root code, features, label) for every candidate."""
     rows: dict[str, list[tuple[int, str, np.ndarray, int]]] = {}
@@ -98,7 +154,8 @@ def _candidates(pipeline: ExtractionPipeline, prepared: Sequence[_Prepared],
         for framework in p.record.gold.labelled_frameworks:
             index = indexes[framework]
             for skill, context in pipeline.candidates(p.record.experience, p.segments,
-                                                      p.vectors, index, quality):
+                                                      p.vectors, index, quality,
+                                                      priors[n].get(framework, {})):
                 root = top_level(index.taxonomy, skill.item.identifier).code
                 rows.setdefault(framework, []).append(
                     (n, root, evidence_features(skill, context), int((framework, root) in gold)))
@@ -129,15 +186,23 @@ def _best_threshold(keys: list[tuple[str, int, str]], probs: np.ndarray, labels:
 
 def fit_calibration(pipeline: ExtractionPipeline, prepared: Sequence[_Prepared],
                     indexes: Mapping[str, SkillIndex], levels: dict[str, dict[int, int]],
-                    model_id: str, version: str, trained_on: str
+                    model_id: str, version: str, trained_on: str,
+                    priors: dict[int, dict[str, dict[str, float]]] | None = None
                     ) -> tuple[CalibrationModel, dict[str, Any]]:
-    """Per-framework logistic calibrators (pooled fallback) and F1-optimal floors."""
-    rows = _candidates(pipeline, prepared, indexes, levels)
+    """Per-framework logistic calibrators (pooled fallback) and F1-optimal floors.
+
+    The pooled calibrator serves frameworks nobody labelled, which have no prior: it is fitted
+    with the prior feature held at zero, so it gives the prior no weight.
+    """
+    rows = _candidates(pipeline, prepared, indexes, levels,
+                       priors or {n: {} for n in range(len(prepared))})
+    prior_column = FEATURES.index("experience_prior")
     gold_counts: dict[str, int] = {}
     for p in prepared:
         for g in p.record.gold.skills:
             gold_counts[g.framework] = gold_counts.get(g.framework, 0) + 1
-    pooled_rows = [(fw, *row) for fw, fw_rows in rows.items() for row in fw_rows]
+    pooled_rows = [(fw, n, root, _without_prior(x, prior_column), y)
+                   for fw, fw_rows in rows.items() for n, root, x, y in fw_rows]
     calibrators: dict[str, LogisticCalibrator] = {}
     thresholds: dict[str, Thresholds] = {}
     report: dict[str, Any] = {}
@@ -176,6 +241,12 @@ def fit_calibration(pipeline: ExtractionPipeline, prepared: Sequence[_Prepared],
     return model, report
 
 
+def _without_prior(x: np.ndarray, column: int) -> np.ndarray:
+    out = x.copy()
+    out[column] = 0.0
+    return out
+
+
 def fit_all(records: Sequence[LabelledExperience], embedder: Embedder,
             indexes: Mapping[str, SkillIndex], rubric: Rubric, dataset_hash: str) -> FitReport:
     """Fit both artefacts on ``records`` (the dev split)."""
@@ -189,9 +260,12 @@ def fit_all(records: Sequence[LabelledExperience], embedder: Embedder,
     version = f"{stamp}-{hashlib.sha256(dataset_hash.encode()).hexdigest()[:8]}"
     quality_model, oof_levels, accuracy = fit_quality(prepared, rubric, f"quality-{version}",
                                                       dataset_hash)
+    prior, oof_priors = fit_prior(prepared, indexes, embedder.model_id, f"prior-{version}",
+                                  dataset_hash)
     calibration, report = fit_calibration(pipeline, prepared, indexes, oof_levels,
                                           embedder.model_id, f"calibration-{version}",
-                                          dataset_hash)
-    return FitReport(quality_model, calibration, {
+                                          dataset_hash, oof_priors)
+    calibration.notes["prior"] = prior.version
+    return FitReport(quality_model, calibration, prior, {
         "dataset_hash": dataset_hash, "experiences": len(records),
         "quality_out_of_fold_accuracy": accuracy, "calibration": report})

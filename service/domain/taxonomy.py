@@ -59,6 +59,17 @@ class Taxonomy:
     def __post_init__(self) -> None:
         self.by_identifier.update({item.identifier: item for item in self.items})
 
+    def root_of(self, identifier: str) -> SkillItem:
+        """The root ancestor of an item (its competency), following ``parent`` identifiers."""
+        item = self.by_identifier[identifier]
+        seen = {item.identifier}
+        while item.parent is not None and item.parent in self.by_identifier:
+            item = self.by_identifier[item.parent]
+            if item.identifier in seen:
+                raise ValueError(f"{self.id}: cycle of parents at {item.code}")
+            seen.add(item.identifier)
+        return item
+
     @property
     def ref(self) -> str:
         """``id@version``, as results cite the taxonomy."""

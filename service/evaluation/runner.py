@@ -135,14 +135,7 @@ class PipelineRunner:
 
 def top_level(taxonomy: Taxonomy, identifier: str) -> SkillItem:
     """The root ancestor of an item, following ``parent`` identifiers."""
-    item = taxonomy.by_identifier[identifier]
-    seen = {item.identifier}
-    while item.parent is not None and item.parent in taxonomy.by_identifier:
-        item = taxonomy.by_identifier[item.parent]
-        if item.identifier in seen:
-            raise ValueError(f"{taxonomy.id}: cycle of parents at {item.code}")
-        seen.add(item.identifier)
-    return item
+    return taxonomy.root_of(identifier)
 
 
 def roll_up(served: ExtractionResult, scanned: ExtractionResult,

@@ -22,6 +22,7 @@ FEATURES = (
     "raw_score", "best_similarity", "second_source_similarity", "mean_top2_similarity",
     "independent_sources", "third_party", "facet_keyword", "facet_description",
     "supporting_segments", "inverse_rank", "relative_score", "document_similarity", "is_child",
+    "experience_prior",
     "responsibility", "complexity", "novelty",
     *(f"category:{c.value}" for c in ExperienceCategory),
 )
@@ -36,6 +37,9 @@ class CandidateContext:
     document_similarity: float  # the whole experience (mean sentence vector) vs the skill
     category: ExperienceCategory
     quality_levels: dict[str, int] | None
+    # How often experiences like this one show the candidate's competency (ExperiencePrior);
+    # 0 where the framework has no fitted prior (its calibrator then gives it no weight).
+    prior: float = 0.0
 
 
 def evidence_features(evidence: SkillEvidence, context: CandidateContext) -> np.ndarray:
@@ -61,6 +65,7 @@ def evidence_features(evidence: SkillEvidence, context: CandidateContext) -> np.
         evidence.score / max(context.top_score, 1e-9),
         context.document_similarity,
         float(evidence.item.parent is not None),
+        context.prior,
         (levels.get("responsibility", 2) - 2.5) / 1.5,
         (levels.get("complexity", 2) - 2.5) / 1.5,
         (levels.get("novelty", 2) - 2.5) / 1.5,

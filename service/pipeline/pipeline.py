@@ -26,6 +26,7 @@ from service.pipeline.calibrate import (
     evidence_features,
 )
 from service.pipeline.embed import Embedder, Vectors
+from service.pipeline.prior import ExperiencePrior, experience_vector
 from service.pipeline.quality import QualityEstimator
 from service.pipeline.rationale import RationaleWriter
 from service.pipeline.retrieve import CandidateRetriever, SkillIndex, document_similarities
@@ -34,7 +35,7 @@ from service.pipeline.segment import Segment, SentenceSegmenter
 from service.pipeline.select import UNCALIBRATED, ConfidencePolicy
 from service.pipeline.sources import profile_sources
 
-PIPELINE_VERSION = "1.2.0"
+PIPELINE_VERSION = "1.3.0"
 
 
 class Component(Protocol):
@@ -61,6 +62,7 @@ class ExtractionPipeline:
         writer: RationaleWriter | None = None,
         quality: QualityEstimator | None = None,
         calibration: CalibrationModel | None = None,
+        prior: ExperiencePrior | None = None,
         scan_all: bool = False,
         crosswalk: Crosswalk | None = None,
     ) -> None:
@@ -71,6 +73,7 @@ class ExtractionPipeline:
         self.writer = writer or RationaleWriter()
         self.quality = quality
         self.calibration = calibration
+        self.prior = prior
         # Evaluation only: keep every scored candidate, ignoring the operating point.
         self.scan_all = scan_all
         self.crosswalk = crosswalk or Crosswalk()
@@ -92,6 +95,7 @@ class ExtractionPipeline:
         if self.quality is not None:
             named["quality"] += f"+{self.quality.artefact}"
         named["crosswalk"] = f"crosswalk+{self.crosswalk.version}"
+        named["prior"] = f"{ExperiencePrior.name}.v1+{self.prior.version}" if self.prior else "none"
         named["calibrate"] = ("calibrate.logreg-per-framework.v1+" + self.calibration.version
                               if self.calibration else "uncalibrated")
         return named
@@ -153,12 +157,19 @@ class ExtractionPipeline:
         )
 
     def candidates(self, experience: Experience, segments: Sequence[Segment], vectors: Vectors,
-                   index: SkillIndex, quality_levels: dict[str, int] | None
+                   index: SkillIndex, quality_levels: dict[str, int] | None,
+                   priors: dict[str, float] | None = None
                    ) -> list[tuple[SkillEvidence, CandidateContext]]:
         """Every scored skill of one framework, strongest first, with what the calibrator reads.
 
         The API, the eval harness and ``eval calibrate`` all read candidates through here.
+        ``priors`` (competency code -> probability) default to the fitted ExperiencePrior's;
+        ``eval calibrate`` passes out-of-fold ones.
         """
+        taxonomy = index.taxonomy
+        if priors is None and self.prior is not None:
+            priors = self.prior.for_framework(taxonomy.id, experience_vector(vectors))
+        priors = priors or {}
         matches = self.retriever.retrieve(vectors, index)
         evidence = self.scorer.aggregate(index.taxonomy.id, matches, list(segments),
                                          profile_sources(experience))
@@ -167,7 +178,8 @@ class ExtractionPipeline:
         return [(skill, CandidateContext(
                     rank=rank, top_score=evidence[0].score,
                     document_similarity=whole.get(skill.item.identifier, 0.0),
-                    category=experience.category, quality_levels=quality_levels))
+                    category=experience.category, quality_levels=quality_levels,
+                    prior=priors.get(taxonomy.root_of(skill.item.identifier).code, 0.0)))
                 for rank, skill in enumerate(evidence, start=1)]
 
     def run(self, experience: Experience, embedder: Embedder, indexes: Sequence[SkillIndex],

@@ -32,7 +32,7 @@ def test_result_records_versions(food_drive: dict[str, Any]) -> None:
     assert food_drive["model_id"] == "all-minilm-l6-v2"
     assert food_drive["pipeline_version"]
     assert set(food_drive["components"]) == {"segment", "retrieve", "score", "select", "explain",
-                                             "quality", "calibrate", "crosswalk"}
+                                             "quality", "prior", "calibrate", "crosswalk"}
     ids = {t["id"] for t in food_drive["taxonomies"]}
     assert {"ngss-sep", "ngss-ccc", "career-clusters-2024", "america-succeeds"} <= ids
     assert all(t["version"] and t["content_hash"].startswith("sha256:")
@@ -152,6 +152,7 @@ def test_calibrated_scores_and_artefact_versions_are_recorded(
     assert food_drive["components"]["calibrate"].startswith(
         "calibrate.logreg-per-framework.v1+calibration-")
     assert "+quality-" in food_drive["components"]["quality"]
+    assert food_drive["components"]["prior"].startswith("prior.experience-probe.v1+prior-")
     assert food_drive["components"]["crosswalk"].startswith("crosswalk+sha256:")
 
 
