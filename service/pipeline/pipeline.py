@@ -92,7 +92,7 @@ class ExtractionPipeline:
         if self.quality is not None:
             named["quality"] += f"+{self.quality.artefact}"
         named["crosswalk"] = f"crosswalk+{self.crosswalk.version}"
-        named["calibrate"] = ("calibrate.logreg-per-framework.v1+" + self.calibration.version
+        named["calibrate"] = ("calibrate.logreg-isotonic.v2+" + self.calibration.version
                               if self.calibration else "uncalibrated")
         return named
 
@@ -133,8 +133,8 @@ class ExtractionPipeline:
             for skill, context in self.candidates(experience, segments, vectors, index, levels):
                 score = skill.score
                 if self.calibration is not None:
-                    score = self.calibration.calibrator(taxonomy.id).probability(
-                        evidence_features(skill, context))
+                    score = self.calibration.probability(taxonomy.id,
+                                                         evidence_features(skill, context))
                 level = self.policy.level(skill, score, thresholds)
                 if level is None or level.rank < options.min_confidence.rank:
                     continue
