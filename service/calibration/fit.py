@@ -1,7 +1,8 @@
-"""Fit the quality-indicator model and the per-framework calibrators on a labelled split.
+"""Fit the quality-indicator model and the calibration model on a labelled split.
 
-Both are logistic models fitted with scikit-learn and saved as plain JSON, so serving needs only
-numpy. Thresholds are chosen on 5-fold out-of-fold predictions, never on in-sample scores.
+Logistic models and an isotonic score map fitted with scikit-learn and saved as plain JSON, so
+serving needs only numpy. The map and the thresholds are chosen on 5-fold out-of-fold
+predictions, never on in-sample scores.
 """
 
 from __future__ import annotations
@@ -16,6 +17,15 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
 
+from service.calibration.out_of_fold import (
+    RollUpKey,
+    cross_fitted_probabilities,
+    experience_folds,
+    fit_score_map,
+    readings,
+    roll_up,
+    rolled_rows,
+)
 from service.domain.quality import DIMENSIONS
 from service.evaluation.dataset import LabelledExperience
 from service.evaluation.runner import top_level
@@ -162,26 +172,39 @@ def _candidates(pipeline: ExtractionPipeline, prepared: Sequence[_Prepared],
     return rows
 
 
-def _best_threshold(keys: list[tuple[str, int, str]], probs: np.ndarray, labels: np.ndarray,
-                    gold_counts: int) -> tuple[float, dict[str, float]]:
+def _best_floor(keys: Sequence[RollUpKey], probs: np.ndarray, labels: np.ndarray,
+                gold_count: int) -> float:
     """The floor that maximises F1 after rolling candidates up to (experience, root code)."""
-    rolled: dict[tuple[str, int, str], tuple[float, int]] = {}
-    for key, p, y in zip(keys, probs, labels, strict=True):
-        best = rolled.get(key)
-        if best is None or p > best[0]:
-            rolled[key] = (float(p), int(y))
-    scored = sorted(rolled.values(), key=lambda v: -v[0])
+    best = roll_up(keys, probs)
+    scored = sorted(((float(probs[r]), int(labels[r])) for r in best.values()),
+                    key=lambda v: -v[0])
     best_f1, best_t, tp = 0.0, 0.5, 0
-    stats = {"precision": 0.0, "recall": 0.0, "f1": 0.0}
     for k, (p, y) in enumerate(scored, start=1):
         tp += y
-        precision, recall = tp / k, tp / max(gold_counts, 1)
+        precision, recall = tp / k, tp / max(gold_count, 1)
         f1 = 2 * precision * recall / max(precision + recall, 1e-9)
         if f1 > best_f1:
             best_f1, best_t = f1, p
-            stats = {"precision": round(precision, 3), "recall": round(recall, 3),
-                     "f1": round(f1, 3)}
-    return best_t, stats
+    return best_t
+
+
+def _logistic(x: np.ndarray, labels: np.ndarray) -> LogisticCalibrator:
+    mean, scale = _standardise(x)
+    model = LogisticRegression(C=1.0, max_iter=5000).fit((x - mean) / scale, labels)
+    return LogisticCalibrator(model.coef_[0].copy(), float(model.intercept_[0]), mean, scale)
+
+
+def _out_of_fold_logits(x: np.ndarray, labels: np.ndarray, rows: np.ndarray,
+                        folds: Sequence[np.ndarray]) -> np.ndarray:
+    """Logits of ``rows``, each from a model fitted on the other folds' rows."""
+    logits = np.zeros(len(labels))
+    for test in folds:
+        held_out = np.intersect1d(test, rows)
+        train = np.setdiff1d(rows, test)
+        if len(held_out):
+            model = _logistic(x[train], labels[train])
+            logits[held_out] = [model.logit(v) for v in x[held_out]]
+    return logits
 
 
 def fit_calibration(pipeline: ExtractionPipeline, prepared: Sequence[_Prepared],
@@ -189,55 +212,76 @@ def fit_calibration(pipeline: ExtractionPipeline, prepared: Sequence[_Prepared],
                     model_id: str, version: str, trained_on: str,
                     priors: dict[int, dict[str, dict[str, float]]] | None = None
                     ) -> tuple[CalibrationModel, dict[str, Any]]:
-    """Per-framework logistic calibrators (pooled fallback) and F1-optimal floors.
+    """Per-framework logistic calibrators (pooled fallback), the score map, F1-optimal floors.
 
-    The pooled calibrator serves frameworks nobody labelled, which have no prior: it is fitted
-    with the prior feature held at zero, so it gives the prior no weight.
+    Every choice is made on out-of-fold predictions (5 folds of whole experiences): the score
+    map is fitted on out-of-fold logits, the floors on the map's output, and the readings in
+    the report use a map cross-fitted on the other folds too. The pooled calibrator serves
+    frameworks nobody labelled, which have no prior: it is fitted with the prior feature held
+    at zero, so it gives the prior no weight.
     """
-    rows = _candidates(pipeline, prepared, indexes, levels,
-                       priors or {n: {} for n in range(len(prepared))})
-    prior_column = FEATURES.index("experience_prior")
+    by_framework = _candidates(pipeline, prepared, indexes, levels,
+                               priors or {n: {} for n in range(len(prepared))})
     gold_counts: dict[str, int] = {}
     for p in prepared:
         for g in p.record.gold.skills:
             gold_counts[g.framework] = gold_counts.get(g.framework, 0) + 1
-    pooled_rows = [(fw, n, root, _without_prior(x, prior_column), y)
-                   for fw, fw_rows in rows.items() for n, root, x, y in fw_rows]
-    calibrators: dict[str, LogisticCalibrator] = {}
-    thresholds: dict[str, Thresholds] = {}
+    flat = [(fw, *row) for fw in sorted(by_framework) for row in by_framework[fw]]
+    keys: list[RollUpKey] = [(fw, n, root) for fw, n, root, _, _ in flat]
+    frameworks = np.asarray([r[0] for r in flat])
+    x = np.stack([r[3] for r in flat])
+    labels = np.asarray([r[4] for r in flat])
+    folds = experience_folds([r[1] for r in flat], n_splits=5, seed=11)
+
+    pooled_rows = np.arange(len(flat))
+    x_pooled = x.copy()
+    x_pooled[:, FEATURES.index("experience_prior")] = 0.0
+    calibrators = {CalibrationModel.POOLED: _logistic(x_pooled, labels)}
+    logits = _out_of_fold_logits(x_pooled, labels, pooled_rows, folds)
     report: dict[str, Any] = {}
-    targets = {CalibrationModel.POOLED: pooled_rows} | {
-        fw: [(fw, *r) for r in fw_rows] for fw, fw_rows in rows.items()}
-    for name, subset in targets.items():
-        labels = np.asarray([r[4] for r in subset])
-        if name != CalibrationModel.POOLED and labels.sum() < MIN_POSITIVES:
-            report[name] = {"calibrator": "pooled", "positives": int(labels.sum())}
+    for fw in sorted(by_framework):
+        rows = np.flatnonzero(frameworks == fw)
+        positives = int(labels[rows].sum())
+        if positives < MIN_POSITIVES:
+            report[fw] = {"calibrator": "pooled", "candidates": len(rows), "positives": positives}
             continue
-        x = np.stack([r[3] for r in subset])
-        mean, scale = _standardise(x)
-        xs = (x - mean) / scale
-        model = LogisticRegression(C=1.0, max_iter=5000)
-        folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=11)
-        oof = cross_val_predict(model, xs, labels, cv=folds, method="predict_proba")[:, 1]
-        model.fit(xs, labels)
-        calibrators[name] = LogisticCalibrator(model.coef_[0].copy(),
-                                               float(model.intercept_[0]), mean, scale)
-        gold_total = (sum(gold_counts.values()) if name == CalibrationModel.POOLED
-                      else gold_counts.get(name, 0))
-        keys = [(r[0], r[1], r[2]) for r in subset]  # framework, experience, root code
-        floor, stats = _best_threshold(keys, oof, labels, gold_total)
+        calibrators[fw] = _logistic(x[rows], labels[rows])
+        logits[rows] = _out_of_fold_logits(x, labels, rows, folds)[rows]
+        report[fw] = {"calibrator": "own", "candidates": len(rows), "positives": positives,
+                      "weights": dict(zip(FEATURES, np.round(calibrators[fw].coef, 3).tolist(),
+                                          strict=True))}
+
+    best = rolled_rows(keys, logits)
+    score_map = fit_score_map(logits[best], labels[best])
+    mapped = np.asarray([score_map.probability(z) for z in logits])
+    cross_fitted = cross_fitted_probabilities(keys, logits, labels, folds)
+
+    thresholds: dict[str, Thresholds] = {}
+    floors: dict[str, float] = {}
+    for name in [CalibrationModel.POOLED, *sorted(by_framework)]:
+        rows = (pooled_rows if name == CalibrationModel.POOLED
+                else np.flatnonzero(frameworks == name))
+        gold = (sum(gold_counts.values()) if name == CalibrationModel.POOLED
+                else gold_counts.get(name, 0))
+        subset = [keys[r] for r in rows]
+        floor = _best_floor(subset, mapped[rows], labels[rows], gold)
         floor = round(float(np.clip(floor, 0.15, 0.6)), 3)
         medium = round(max(floor + 0.1, 0.5), 3)
-        thresholds[name] = Thresholds(floor=floor, medium=medium, high=round(
-            max(medium + 0.15, 0.7), 3))
-        report[name] = {"calibrator": "own", "candidates": len(subset),
-                        "positives": int(labels.sum()), "out_of_fold_at_floor": stats,
-                        "thresholds": vars(thresholds[name]),
-                        "weights": dict(zip(FEATURES, np.round(model.coef_[0], 3).tolist(),
-                                            strict=True))}
+        thresholds[name] = Thresholds(floor=floor, medium=medium,
+                                      high=round(max(medium + 0.15, 0.7), 3))
+        if name == CalibrationModel.POOLED:
+            continue
+        floors[name] = floor
+        report[name] |= {
+            "thresholds": vars(thresholds[name]),
+            "out_of_fold": readings(subset, cross_fitted[rows], labels[rows], {name: floor},
+                                    gold).rounded()}
+    report["out_of_fold"] = readings(keys, cross_fitted, labels, floors,
+                                     sum(gold_counts.values())).rounded()
+    report["score_map"] = {"knots": len(score_map.knots), "fitted_on_codes": len(best)}
     model = CalibrationModel(version=version, trained_on=trained_on, model_id=model_id,
-                             calibrators=calibrators, thresholds=thresholds,
-                             notes={"report": report})
+                             calibrators=calibrators, score_map=score_map,
+                             thresholds=thresholds, notes={"report": report})
     return model, report
 
 

@@ -1,9 +1,12 @@
 """Turn a skill's evidence into the probability that the skill is really shown.
 
-A logistic model per framework (with a pooled fallback for frameworks it was not fitted on)
-over features of the evidence: similarities, corroboration, who vouches for it, the skill's rank
-among the experience's candidates, and the Experience Quality Indicators. Fitted on the labelled
-dev split by ``eval calibrate``; the artefact is versioned JSON in ``models/calibration/``.
+Two stages. A logistic model per framework (with a pooled fallback for frameworks it was not
+fitted on) ranks candidates from features of the evidence: similarities, corroboration, who
+vouches for it, the skill's rank among the experience's candidates, and the Experience Quality
+Indicators. Its logit then goes through one monotone map (isotonic regression, fitted on
+out-of-fold logits of the best item under each labelled competency), because the logistic
+models alone are overconfident where skills get asserted. Fitted on the labelled dev split by
+``eval calibrate``; the artefact is versioned JSON in ``models/calibration/``.
 """
 
 from __future__ import annotations
@@ -82,10 +85,13 @@ class LogisticCalibrator:
     mean: np.ndarray
     scale: np.ndarray
 
+    def logit(self, x: np.ndarray) -> float:
+        """The model's log-odds for one feature vector."""
+        return float(self.coef @ ((x - self.mean) / self.scale) + self.intercept)
+
     def probability(self, x: np.ndarray) -> float:
-        """Calibrated probability for one feature vector."""
-        z = float(self.coef @ ((x - self.mean) / self.scale) + self.intercept)
-        return float(1.0 / (1.0 + np.exp(-z)))
+        """The logistic model's own probability (before the score map)."""
+        return float(1.0 / (1.0 + np.exp(-self.logit(x))))
 
     def to_json(self) -> dict[str, Any]:
         """Plain data."""
@@ -97,6 +103,43 @@ class LogisticCalibrator:
         """Inverse of ``to_json``."""
         return cls(np.asarray(raw["coef"]), float(raw["intercept"]), np.asarray(raw["mean"]),
                    np.asarray(raw["scale"]))
+
+
+@dataclass(frozen=True)
+class ScoreMap:
+    """A non-decreasing piecewise-linear map from a logit to a probability, flat outside.
+
+    ``knots`` are increasing logits and ``values`` the probabilities there (an isotonic
+    regression's breakpoints); between knots the map interpolates linearly.
+    """
+
+    knots: np.ndarray
+    values: np.ndarray
+
+    def __post_init__(self) -> None:
+        if self.knots.ndim != 1 or self.knots.shape != self.values.shape or not len(self.knots):
+            raise ValueError("a score map needs equally long, non-empty knots and values")
+        if np.any(np.diff(self.knots) <= 0) or np.any(np.diff(self.values) < 0):
+            raise ValueError("a score map must have increasing knots and non-decreasing values")
+        if self.values[0] < 0 or self.values[-1] > 1:
+            raise ValueError("a score map's values must be probabilities")
+
+    def probability(self, logit: float) -> float:
+        """The calibrated probability for a logit."""
+        return float(np.interp(logit, self.knots, self.values))
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data."""
+        return {"kind": "isotonic-logit", "knots": self.knots.tolist(),
+                "values": self.values.tolist()}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> ScoreMap:
+        """Inverse of ``to_json``."""
+        if raw.get("kind") != "isotonic-logit":
+            raise ValueError(f"unknown score map kind {raw.get('kind')!r}")
+        return cls(np.asarray(raw["knots"], dtype=np.float64),
+                   np.asarray(raw["values"], dtype=np.float64))
 
 
 @dataclass(frozen=True)
@@ -116,10 +159,16 @@ class CalibrationModel:
     trained_on: str
     model_id: str
     calibrators: dict[str, LogisticCalibrator]
+    score_map: ScoreMap
     thresholds: dict[str, Thresholds]
     notes: dict[str, Any] = field(default_factory=dict)
 
     POOLED = "*"
+    FORMAT = 2  # 1: logistic probabilities without a score map
+
+    def probability(self, taxonomy_id: str, x: np.ndarray) -> float:
+        """The calibrated probability that a candidate of this framework is really shown."""
+        return self.score_map.probability(self.calibrator(taxonomy_id).logit(x))
 
     def calibrator(self, taxonomy_id: str) -> LogisticCalibrator:
         """The framework's own calibrator, or the pooled one."""
@@ -133,22 +182,24 @@ class CalibrationModel:
         """Write as reviewable JSON."""
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps({
-            "version": self.version, "trained_on": self.trained_on, "model_id": self.model_id,
-            "features": list(FEATURES),
+            "format": self.FORMAT, "version": self.version, "trained_on": self.trained_on,
+            "model_id": self.model_id, "features": list(FEATURES),
             "calibrators": {k: c.to_json() for k, c in self.calibrators.items()},
+            "score_map": self.score_map.to_json(),
             "thresholds": {k: vars(t) for k, t in self.thresholds.items()},
             "notes": self.notes}, indent=1) + "\n", encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> CalibrationModel:
-        """Read a model written by ``save``; refuse one built for other features."""
+        """Read a model written by ``save``; refuse one built for other features or format."""
         raw = json.loads(path.read_text(encoding="utf-8"))
-        if tuple(raw["features"]) != FEATURES:
-            raise ValueError(f"{path}: calibrator features differ from this code's; refit it "
-                             "with `python -m service eval calibrate`")
+        if raw.get("format", 1) != cls.FORMAT or tuple(raw["features"]) != FEATURES:
+            raise ValueError(f"{path}: calibrator format or features differ from this code's; "
+                             "refit it with `python -m service eval calibrate`")
         return cls(version=raw["version"], trained_on=raw["trained_on"],
                    model_id=raw["model_id"],
                    calibrators={k: LogisticCalibrator.from_json(v)
                                 for k, v in raw["calibrators"].items()},
+                   score_map=ScoreMap.from_json(raw["score_map"]),
                    thresholds={k: Thresholds(**v) for k, v in raw["thresholds"].items()},
                    notes=raw.get("notes", {}))

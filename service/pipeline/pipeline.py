@@ -96,7 +96,7 @@ class ExtractionPipeline:
             named["quality"] += f"+{self.quality.artefact}"
         named["crosswalk"] = f"crosswalk+{self.crosswalk.version}"
         named["prior"] = f"{ExperiencePrior.name}.v1+{self.prior.version}" if self.prior else "none"
-        named["calibrate"] = ("calibrate.logreg-per-framework.v1+" + self.calibration.version
+        named["calibrate"] = ("calibrate.logreg-isotonic.v2+" + self.calibration.version
                               if self.calibration else "uncalibrated")
         return named
 
@@ -137,8 +137,8 @@ class ExtractionPipeline:
             for skill, context in self.candidates(experience, segments, vectors, index, levels):
                 score = skill.score
                 if self.calibration is not None:
-                    score = self.calibration.calibrator(taxonomy.id).probability(
-                        evidence_features(skill, context))
+                    score = self.calibration.probability(taxonomy.id,
+                                                         evidence_features(skill, context))
                 level = self.policy.level(skill, score, thresholds)
                 if level is None or level.rank < options.min_confidence.rank:
                     continue

@@ -1,4 +1,4 @@
-"""Calibration artefacts: round trip, refusal of stale artefacts, per-framework thresholds."""
+"""Calibration artefacts: round trip, the score map, refusal of stale artefacts, thresholds."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from service.pipeline.calibrate import (
     FEATURES,
     CalibrationModel,
     LogisticCalibrator,
+    ScoreMap,
     Thresholds,
 )
 from service.settings import PROJECT_ROOT
@@ -23,8 +24,9 @@ def _model() -> CalibrationModel:
     n = len(FEATURES)
     pooled = LogisticCalibrator(np.ones(n), -1.0, np.zeros(n), np.ones(n))
     own = LogisticCalibrator(np.zeros(n), 2.0, np.zeros(n), np.ones(n))
+    score_map = ScoreMap(np.array([-2.0, 0.0, 3.0]), np.array([0.05, 0.3, 0.9]))
     return CalibrationModel(version="calibration-test", trained_on="x", model_id="m",
-                            calibrators={"*": pooled, "ngss-sep": own},
+                            calibrators={"*": pooled, "ngss-sep": own}, score_map=score_map,
                             thresholds={"*": Thresholds(0.3, 0.5, 0.7),
                                         "ngss-sep": Thresholds(0.4, 0.6, 0.8)})
 
@@ -35,8 +37,8 @@ def test_round_trip(tmp_path: Path) -> None:
     loaded = CalibrationModel.load(tmp_path / "c.json")
     x = np.linspace(0, 1, len(FEATURES))
     for name in ("ngss-sep", "unknown-framework"):
-        assert loaded.calibrator(name).probability(x) == pytest.approx(
-            model.calibrator(name).probability(x))
+        assert loaded.probability(name, x) == pytest.approx(model.probability(name, x))
+    assert loaded.score_map.knots.tolist() == [-2.0, 0.0, 3.0]
     assert loaded.thresholds_for("ngss-sep") == Thresholds(0.4, 0.6, 0.8)
     assert loaded.thresholds_for("other") == Thresholds(0.3, 0.5, 0.7)
 
@@ -46,6 +48,45 @@ def test_probability_is_the_logistic_of_the_standardised_score() -> None:
                                     np.array([0.5, 1.0]))
     # z = 2 * (2 - 1) / 0.5 - 1 = 3
     assert calibrator.probability(np.array([2.0, 9.0])) == pytest.approx(1 / (1 + np.exp(-3)))
+
+
+def test_probability_maps_the_framework_logit_through_the_score_map() -> None:
+    model = _model()
+    x = np.zeros(len(FEATURES))
+    # ngss-sep: logit 2.0, between knots 0.0 (0.3) and 3.0 (0.9)
+    assert model.probability("ngss-sep", x) == pytest.approx(0.3 + 2 / 3 * 0.6)
+    # pooled: logit -1.0 -> halfway between 0.05 and 0.3
+    assert model.probability("other", x) == pytest.approx(0.175)
+
+
+def test_score_map_is_flat_outside_its_knots_and_stays_a_probability() -> None:
+    score_map = _model().score_map
+    assert score_map.probability(-50.0) == pytest.approx(0.05)
+    assert score_map.probability(50.0) == pytest.approx(0.9)
+    values = [score_map.probability(z) for z in np.linspace(-5, 5, 101)]
+    assert all(0.0 <= v <= 1.0 for v in values)
+    assert values == sorted(values)
+
+
+@pytest.mark.parametrize(("knots", "values"), [
+    ([0.0, 0.0], [0.1, 0.2]),  # knots not increasing
+    ([0.0, 1.0], [0.5, 0.4]),  # decreasing
+    ([0.0, 1.0], [-0.1, 0.4]),  # not a probability
+    ([0.0, 1.0], [0.1, 1.2]),
+])
+def test_a_score_map_that_is_not_a_monotone_probability_is_refused(
+        knots: list[float], values: list[float]) -> None:
+    with pytest.raises(ValueError, match="score map"):
+        ScoreMap(np.array(knots), np.array(values))
+
+
+def test_artefact_without_a_score_map_is_refused(tmp_path: Path) -> None:
+    _model().save(tmp_path / "c.json")
+    raw = json.loads((tmp_path / "c.json").read_text())
+    del raw["format"], raw["score_map"]  # what format 1 looked like
+    (tmp_path / "c.json").write_text(json.dumps(raw))
+    with pytest.raises(ValueError, match="refit"):
+        CalibrationModel.load(tmp_path / "c.json")
 
 
 def test_artefact_for_other_features_is_refused(tmp_path: Path) -> None:
@@ -63,3 +104,8 @@ def test_installed_artefact_matches_this_code() -> None:
     for framework in ("ngss-sep", "career-clusters-2024", "america-succeeds"):
         t = model.thresholds_for(framework)
         assert 0 < t.floor < t.medium < t.high < 1
+    knots, values = model.score_map.knots, model.score_map.values
+    assert np.all(np.diff(knots) > 0) and np.all(np.diff(values) >= 0)
+    assert values[0] >= 0.0 and values[-1] <= 1.0
+    # the map separates: weak logits give low probabilities, strong ones high
+    assert values[0] < 0.1 and values[-1] > 0.7

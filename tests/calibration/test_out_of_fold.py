@@ -1,0 +1,82 @@
+"""Out-of-fold calibration: folds by experience, the score map, and the readings it reports."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from service.calibration.out_of_fold import (
+    cross_fitted_probabilities,
+    experience_folds,
+    fit_score_map,
+    readings,
+    roll_up,
+)
+
+
+def test_folds_partition_rows_and_never_split_an_experience() -> None:
+    experiences = [n // 7 for n in range(7 * 23)]  # 23 experiences, 7 candidates each
+    folds = experience_folds(experiences, n_splits=5, seed=3)
+    rows = np.concatenate(folds)
+    assert sorted(rows.tolist()) == list(range(len(experiences)))
+    owners = [{experiences[r] for r in fold} for fold in folds]
+    for a in range(5):
+        for b in range(a + 1, 5):
+            assert not owners[a] & owners[b]
+    with pytest.raises(ValueError, match="folds"):
+        experience_folds([0, 0, 1], n_splits=5, seed=0)
+
+
+def test_score_map_recovers_known_probabilities_and_is_monotone() -> None:
+    rng = np.random.default_rng(0)
+    logits = rng.uniform(-4, 4, 20000)
+    truth = 1 / (1 + np.exp(-(0.5 * logits - 1)))  # a miscalibrated logit: true slope 0.5
+    labels = (rng.uniform(size=logits.size) < truth).astype(int)
+    score_map = fit_score_map(logits, labels)
+    assert np.all(np.diff(score_map.knots) > 0) and np.all(np.diff(score_map.values) >= 0)
+    grid = np.linspace(-3.5, 3.5, 15)
+    mapped = np.array([score_map.probability(z) for z in grid])
+    assert np.all((mapped >= 0) & (mapped <= 1))
+    assert np.max(np.abs(mapped - 1 / (1 + np.exp(-(0.5 * grid - 1))))) < 0.06
+
+
+def test_no_probability_rests_on_a_handful_of_codes() -> None:
+    # the five strongest codes are all right and the five weakest all wrong: plain isotonic
+    # regression would answer 1.0 and 0.0 for them
+    logits = np.arange(100, dtype=float)
+    labels = np.array([0] * 5 + [0, 1] * 45 + [1] * 5)
+    score_map = fit_score_map(logits, labels, min_block=20)
+    assert score_map.probability(0.0) > 0.0 and score_map.probability(99.0) < 1.0
+    assert score_map.probability(99.0) >= score_map.probability(0.0)
+
+
+def test_cross_fitting_never_scores_a_fold_with_a_map_fitted_on_it() -> None:
+    # fold 0 has its labels inverted; a map fitted on the other folds must still rise
+    keys = [("f", n, "c") for n in range(400)]
+    logits = np.tile(np.linspace(-2, 2, 100), 4)
+    labels = (logits > 0).astype(int)
+    folds = [np.arange(100 * f, 100 * (f + 1)) for f in range(4)]
+    labels[folds[0]] = 1 - labels[folds[0]]
+    probabilities = cross_fitted_probabilities(keys, logits, labels, folds)
+    held_out = probabilities[folds[0]]
+    assert held_out[-1] > 0.9 and held_out[0] < 0.1
+
+
+def test_roll_up_keeps_the_best_row_per_code() -> None:
+    keys = [("f", 0, "A"), ("f", 0, "A"), ("f", 0, "B"), ("f", 1, "A")]
+    assert roll_up(keys, np.array([0.2, 0.7, 0.1, 0.4])) == {
+        ("f", 0, "A"): 1, ("f", 0, "B"): 2, ("f", 1, "A"): 3}
+
+
+def test_readings_match_a_hand_computed_case() -> None:
+    # rolled up: A 0.85 right, B 0.65 wrong, C 0.62 right (asserted); D 0.05 wrong (not)
+    keys = [("f", 0, "A"), ("f", 0, "A"), ("f", 0, "B"), ("f", 1, "C"), ("f", 1, "D")]
+    probabilities = np.array([0.85, 0.30, 0.65, 0.62, 0.05])
+    labels = np.array([1, 1, 0, 1, 0])
+    r = readings(keys, probabilities, labels, {"f": 0.5}, gold_total=3)  # one gold never scored
+    assert (r.asserted, r.precision, r.recall) == (3, pytest.approx(2 / 3), pytest.approx(2 / 3))
+    assert r.f1 == pytest.approx(2 / 3)
+    # bins: 0.8-0.9 {0.85: 1}, 0.6-0.7 {0.65: 0, 0.62: 1}
+    assert r.ece_asserted == pytest.approx(1 / 3 * 0.15 + 2 / 3 * abs(0.5 - 0.635))
+    # plus D in bin 0.0-0.1: |0 - 0.05|
+    assert r.ece_all == pytest.approx(1 / 4 * 0.15 + 2 / 4 * abs(0.5 - 0.635) + 1 / 4 * 0.05)
