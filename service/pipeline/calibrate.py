@@ -107,14 +107,19 @@ class LogisticCalibrator:
 
 @dataclass(frozen=True)
 class ScoreMap:
-    """A non-decreasing piecewise-linear map from a logit to a probability, flat outside.
+    """A non-decreasing map from a logit to a probability: piecewise linear between knots.
 
     ``knots`` are increasing logits and ``values`` the probabilities there (an isotonic
-    regression's breakpoints); between knots the map interpolates linearly.
+    regression's breakpoints); between knots the map interpolates linearly. Beyond the last
+    knot it rises slowly from the last value, never more than half-way to 1 (and below the first
+    knot falls, never below half the first value), so the strongest candidates keep their order
+    instead of all sharing the top step's value, without claiming much more than the data showed.
     """
 
     knots: np.ndarray
     values: np.ndarray
+
+    TAIL = 2.0  # logits over which a tail covers most of its (bounded) rise
 
     def __post_init__(self) -> None:
         if self.knots.ndim != 1 or self.knots.shape != self.values.shape or not len(self.knots):
@@ -126,7 +131,13 @@ class ScoreMap:
 
     def probability(self, logit: float) -> float:
         """The calibrated probability for a logit."""
-        return float(np.interp(logit, self.knots, self.values))
+        z, first, last = float(logit), float(self.knots[0]), float(self.knots[-1])
+        if z > last:  # at most half-way from the top step to 1
+            top = float(self.values[-1])
+            return top + (1.0 - top) * 0.5 * float(np.tanh((z - last) / self.TAIL))
+        if z < first:  # at most half-way from the bottom step to 0
+            return float(self.values[0]) * (1.0 - 0.5 * float(np.tanh((first - z) / self.TAIL)))
+        return float(np.interp(z, self.knots, self.values))
 
     def to_json(self) -> dict[str, Any]:
         """Plain data."""

@@ -96,7 +96,7 @@ class ExtractionPipeline:
             named["quality"] += f"+{self.quality.artefact}"
         named["crosswalk"] = f"crosswalk+{self.crosswalk.version}"
         named["prior"] = f"{ExperiencePrior.name}.v1+{self.prior.version}" if self.prior else "none"
-        named["calibrate"] = ("calibrate.logreg-isotonic.v2+" + self.calibration.version
+        named["calibrate"] = ("calibrate.logreg-isotonic.v3+" + self.calibration.version
                               if self.calibration else "uncalibrated")
         return named
 
@@ -129,21 +129,26 @@ class ExtractionPipeline:
                                          experience.quality_indicators)
                    if self.quality is not None else None)
         levels = quality.levels() if quality is not None else None
-        assertions = []
+        ranked: list[tuple[SkillAssertion, float]] = []  # with the evidence's strength
         selected = [i.taxonomy.id for i in indexes]
         for index in indexes:
             taxonomy = index.taxonomy
             thresholds = self.thresholds(taxonomy.id)
             for skill, context in self.candidates(experience, segments, vectors, index, levels):
-                score = skill.score
+                score = strength = skill.score
                 if self.calibration is not None:
-                    score = self.calibration.probability(taxonomy.id,
-                                                         evidence_features(skill, context))
+                    strength = self.calibration.calibrator(taxonomy.id).logit(
+                        evidence_features(skill, context))
+                    score = self.calibration.score_map.probability(strength)
                 level = self.policy.level(skill, score, thresholds)
                 if level is None or level.rank < options.min_confidence.rank:
                     continue
-                assertions.append(self._assertion(skill, score, level, taxonomy, selected))
-        assertions.sort(key=lambda a: (-a.score, a.skill.framework, a.skill.code))
+                ranked.append((self._assertion(skill, score, level, taxonomy, selected),
+                               strength))
+        # A step of the calibration map gives several skills one probability; the stronger
+        # evidence (the calibrator's logit) orders them.
+        ranked.sort(key=lambda r: (-r[0].score, -r[1], r[0].skill.framework, r[0].skill.code))
+        assertions = [assertion for assertion, _ in ranked]
         if options.max_assertions is not None:
             assertions = assertions[: options.max_assertions]
         return ExtractionResult(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -59,11 +60,21 @@ def test_probability_maps_the_framework_logit_through_the_score_map() -> None:
     assert model.probability("other", x) == pytest.approx(0.175)
 
 
-def test_score_map_is_flat_outside_its_knots_and_stays_a_probability() -> None:
+def test_score_map_keeps_rising_outside_its_knots_and_stays_a_probability() -> None:
     score_map = _model().score_map
-    assert score_map.probability(-50.0) == pytest.approx(0.05)
-    assert score_map.probability(50.0) == pytest.approx(0.9)
-    values = [score_map.probability(z) for z in np.linspace(-5, 5, 101)]
+    first, last = float(score_map.knots[0]), float(score_map.knots[-1])
+    # continuous where the tails join the knots
+    assert score_map.probability(last + 1e-9) == pytest.approx(score_map.values[-1])
+    assert score_map.probability(first - 1e-9) == pytest.approx(score_map.values[0])
+    # beyond the knots the strongest (weakest) candidates still keep their order
+    above = [score_map.probability(z) for z in np.linspace(last + 0.1, last + 8, 20)]
+    below = [score_map.probability(z) for z in np.linspace(first - 8, first - 0.1, 20)]
+    assert all(a < b for a, b in itertools.pairwise(above))
+    assert all(a < b for a, b in itertools.pairwise(below))
+    # bounded: never more than half-way beyond the outer steps
+    assert score_map.probability(800.0) == pytest.approx(0.9 + 0.1 / 2)
+    assert score_map.probability(-800.0) == pytest.approx(0.05 / 2)
+    values = [score_map.probability(z) for z in np.linspace(-10, 10, 201)]
     assert all(0.0 <= v <= 1.0 for v in values)
     assert values == sorted(values)
 
