@@ -28,7 +28,6 @@ from service.calibration.out_of_fold import (
 )
 from service.domain.quality import DIMENSIONS
 from service.evaluation.dataset import LabelledExperience
-from service.evaluation.runner import top_level
 from service.pipeline.calibrate import (
     FEATURES,
     CalibrationModel,
@@ -166,7 +165,7 @@ def _candidates(pipeline: ExtractionPipeline, prepared: Sequence[_Prepared],
             for skill, context in pipeline.candidates(p.record.experience, p.segments,
                                                       p.vectors, index, quality,
                                                       priors[n].get(framework, {})):
-                root = top_level(index.taxonomy, skill.item.identifier).code
+                root = index.taxonomy.root_of(skill.item.identifier).code
                 rows.setdefault(framework, []).append(
                     (n, root, evidence_features(skill, context), int((framework, root) in gold)))
     return rows
@@ -283,12 +282,6 @@ def fit_calibration(pipeline: ExtractionPipeline, prepared: Sequence[_Prepared],
                              calibrators=calibrators, score_map=score_map,
                              thresholds=thresholds, notes={"report": report})
     return model, report
-
-
-def _without_prior(x: np.ndarray, column: int) -> np.ndarray:
-    out = x.copy()
-    out[column] = 0.0
-    return out
 
 
 def fit_all(records: Sequence[LabelledExperience], embedder: Embedder,

@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from service.domain.experience import ConfidenceLevel, ExtractionOptions
 from service.domain.results import ExtractionResult, TaxonomyVersion
-from service.domain.taxonomy import SkillItem, Taxonomy
+from service.domain.taxonomy import Taxonomy
 from service.evaluation.dataset import GoldSkill, LabelledExperience, QualityRatings
 from service.pipeline.embed import Embedder, Vectors
 from service.pipeline.pipeline import ExtractionPipeline
@@ -133,11 +133,6 @@ class PipelineRunner:
         return [self.predict(record) for record in bar]
 
 
-def top_level(taxonomy: Taxonomy, identifier: str) -> SkillItem:
-    """The root ancestor of an item, following ``parent`` identifiers."""
-    return taxonomy.root_of(identifier)
-
-
 def roll_up(served: ExtractionResult, scanned: ExtractionResult,
             taxonomies: Mapping[str, Taxonomy]) -> list[CodePrediction]:
     """One prediction per top-level code: its best item's score, asserted if any item was."""
@@ -145,7 +140,7 @@ def roll_up(served: ExtractionResult, scanned: ExtractionResult,
     grouped: dict[tuple[str, str], list[tuple[float, str, str, ConfidenceLevel | None]]] = {}
     labels: dict[tuple[str, str], str] = {}
     for a in scanned.assertions:
-        root = top_level(taxonomies[a.skill.framework], a.skill.id)
+        root = taxonomies[a.skill.framework].root_of(a.skill.id)
         key = (a.skill.framework, root.code)
         labels[key] = root.label
         level = levels.get((a.skill.framework, a.skill.id))

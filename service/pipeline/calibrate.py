@@ -179,7 +179,11 @@ class CalibrationModel:
 
     def probability(self, taxonomy_id: str, x: np.ndarray) -> float:
         """The calibrated probability that a candidate of this framework is really shown."""
-        return self.score_map.probability(self.calibrator(taxonomy_id).logit(x))
+        return self.score_map.probability(self.logit(taxonomy_id, x))
+
+    def logit(self, taxonomy_id: str, x: np.ndarray) -> float:
+        """The framework calibrator's logit: the strength the score map turns into a probability."""
+        return self.calibrator(taxonomy_id).logit(x)
 
     def calibrator(self, taxonomy_id: str) -> LogisticCalibrator:
         """The framework's own calibrator, or the pooled one."""

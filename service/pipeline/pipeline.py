@@ -137,8 +137,8 @@ class ExtractionPipeline:
             for skill, context in self.candidates(experience, segments, vectors, index, levels):
                 score = strength = skill.score
                 if self.calibration is not None:
-                    strength = self.calibration.calibrator(taxonomy.id).logit(
-                        evidence_features(skill, context))
+                    strength = self.calibration.logit(taxonomy.id,
+                                                      evidence_features(skill, context))
                     score = self.calibration.score_map.probability(strength)
                 level = self.policy.level(skill, score, thresholds)
                 if level is None or level.rank < options.min_confidence.rank:

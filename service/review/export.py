@@ -17,12 +17,9 @@ from service.review.state import ReviewedAssertion
 
 def top_level_code(taxonomy: Taxonomy | None, identifier: str, code: str) -> str:
     """The code of the item's top-level ancestor (itself if it has no parent)."""
-    item = taxonomy.by_identifier.get(identifier) if taxonomy else None
-    if taxonomy is None or item is None:
+    if taxonomy is None or identifier not in taxonomy.by_identifier:
         return code
-    while item.parent is not None and item.parent in taxonomy.by_identifier:
-        item = taxonomy.by_identifier[item.parent]
-    return item.code
+    return taxonomy.root_of(identifier).code
 
 
 def labelled_record(extraction_id: str, split: str, request: Mapping[str, Any],

@@ -11,7 +11,7 @@ import pytest
 from service.cli import main
 from service.domain.experience import ExtractionOptions
 from service.evaluation.dataset import load_dataset
-from service.evaluation.runner import PipelineRunner, top_level
+from service.evaluation.runner import PipelineRunner
 from service.evaluation.service import evaluate_dataset
 from service.runtime import load_encoder, load_indexes, load_pipeline
 from service.settings import PROJECT_ROOT
@@ -97,7 +97,7 @@ def test_operating_point_is_what_the_api_asserts(tmp_path: Path) -> None:
         result = api.run(record.experience, encoder, [indexes[f] for f in frameworks],
                          ExtractionOptions(taxonomies=frameworks))
         expected = {f"{a.skill.framework}:"
-                    f"{top_level(indexes[a.skill.framework].taxonomy, a.skill.id).code}"
+                    f"{indexes[a.skill.framework].taxonomy.root_of(a.skill.id).code}"
                     for a in result.assertions}
         predicted = runner.predict(record)
         assert {c.key for c in predicted.candidates if c.asserted} == expected

@@ -8,7 +8,7 @@ import pytest
 
 from service.domain.experience import ConfidenceLevel
 from service.evaluation.dataset import GoldSkill, QualityRatings, Strength
-from service.evaluation.runner import CodePrediction, ExperiencePrediction, RunInfo, top_level
+from service.evaluation.runner import CodePrediction, ExperiencePrediction, RunInfo
 from service.evaluation.summary import summarize
 from service.settings import PROJECT_ROOT
 from service.taxonomy.catalog import TaxonomyCatalog
@@ -101,9 +101,9 @@ def test_predicted_children_roll_up_to_the_gold_level() -> None:
     catalog = TaxonomyCatalog.from_directory(PROJECT_ROOT / "taxonomies")
     durable = catalog.get("america-succeeds")
     indicator = next(i for i in durable.items if i.code == "AS-COLLAB.1")
-    assert top_level(durable, indicator.identifier).code == "AS-COLLAB"
+    assert durable.root_of(indicator.identifier).code == "AS-COLLAB"
     clusters = catalog.get("career-clusters-2024")
     sub = next(i for i in clusters.items if i.code == "010101")
-    assert top_level(clusters, sub.identifier).code == "010100"
+    assert clusters.root_of(sub.identifier).code == "010100"
     sep = catalog.get("ngss-sep")
-    assert top_level(sep, sep.items[2].identifier).code == "SEP3"
+    assert sep.root_of(sep.items[2].identifier).code == "SEP3"
