@@ -19,9 +19,8 @@ from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
 
 from service.calibration.out_of_fold import (
     RollUpKey,
-    cross_fitted_probabilities,
     experience_folds,
-    fit_score_map,
+    fit_score_maps,
     readings,
     roll_up,
     rolled_rows,
@@ -43,6 +42,7 @@ from service.pipeline.retrieve import SkillIndex
 from service.pipeline.segment import Segment
 
 MIN_POSITIVES = 25  # below this a framework uses the pooled calibrator
+MIN_MAP_POSITIVES = 60  # labelled codes below this: the framework shares the pooled score map
 
 
 @dataclass
@@ -211,10 +211,10 @@ def fit_calibration(pipeline: ExtractionPipeline, prepared: Sequence[_Prepared],
                     model_id: str, version: str, trained_on: str,
                     priors: dict[int, dict[str, dict[str, float]]] | None = None
                     ) -> tuple[CalibrationModel, dict[str, Any]]:
-    """Per-framework logistic calibrators (pooled fallback), the score map, F1-optimal floors.
+    """Per-framework logistic calibrators and score maps (pooled fallbacks), F1-optimal floors.
 
     Every choice is made on out-of-fold predictions (5 folds of whole experiences): the score
-    map is fitted on out-of-fold logits, the floors on the map's output, and the readings in
+    maps are fitted on out-of-fold logits, the floors on the map's output, and the readings in
     the report use a map cross-fitted on the other folds too. The pooled calibrator serves
     frameworks nobody labelled, which have no prior: it is fitted with the prior feature held
     at zero, so it gives the prior no weight.
@@ -250,10 +250,14 @@ def fit_calibration(pipeline: ExtractionPipeline, prepared: Sequence[_Prepared],
                       "weights": dict(zip(FEATURES, np.round(calibrators[fw].coef, 3).tolist(),
                                           strict=True))}
 
-    best = rolled_rows(keys, logits)
-    score_map = fit_score_map(logits[best], labels[best])
-    mapped = np.asarray([score_map.probability(z) for z in logits])
-    cross_fitted = cross_fitted_probabilities(keys, logits, labels, folds)
+    fitted = fit_score_maps(keys, logits, labels, folds, eligible=calibrators,
+                            min_positives=MIN_MAP_POSITIVES)
+    mapped = np.asarray([fitted.probability(fw, z)
+                         for fw, z in zip(frameworks, logits, strict=True)])
+    cross_fitted = fitted.cross_fitted
+    for fw, score_map in fitted.maps.items():
+        if fw != CalibrationModel.POOLED:
+            report[fw]["score_map"] = {"knots": len(score_map.knots)}
 
     thresholds: dict[str, Thresholds] = {}
     floors: dict[str, float] = {}
@@ -277,9 +281,10 @@ def fit_calibration(pipeline: ExtractionPipeline, prepared: Sequence[_Prepared],
                                     gold).rounded()}
     report["out_of_fold"] = readings(keys, cross_fitted, labels, floors,
                                      sum(gold_counts.values())).rounded()
-    report["score_map"] = {"knots": len(score_map.knots), "fitted_on_codes": len(best)}
+    report["score_map"] = {"knots": len(fitted.maps[CalibrationModel.POOLED].knots),
+                           "fitted_on_codes": len(rolled_rows(keys, logits))}
     model = CalibrationModel(version=version, trained_on=trained_on, model_id=model_id,
-                             calibrators=calibrators, score_map=score_map,
+                             calibrators=calibrators, score_maps=fitted.maps,
                              thresholds=thresholds, notes={"report": report})
     return model, report
 

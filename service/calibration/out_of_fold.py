@@ -9,14 +9,14 @@ results up.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from sklearn.isotonic import IsotonicRegression
 
 from service.evaluation import metrics
-from service.pipeline.calibrate import ScoreMap
+from service.pipeline.calibrate import CalibrationModel, ScoreMap
 
 # (framework, experience number, top-level code): the unit gold is labelled in
 RollUpKey = tuple[str, int, str]
@@ -99,6 +99,46 @@ def cross_fitted_probabilities(keys: Sequence[RollUpKey], logits: np.ndarray,
         score_map = fit_score_map(logits[train], labels[train])
         probabilities[test] = [score_map.probability(z) for z in logits[test]]
     return probabilities
+
+
+@dataclass(frozen=True)
+class FittedMaps:
+    """Score maps by framework (the pooled one for the rest), each row's cross-fitted score."""
+
+    maps: dict[str, ScoreMap]
+    cross_fitted: np.ndarray
+
+    def probability(self, framework: str, logit: float) -> float:
+        """A logit through its framework's map, or the pooled one."""
+        return (self.maps.get(framework) or self.maps[CalibrationModel.POOLED]).probability(logit)
+
+
+def fit_score_maps(keys: Sequence[RollUpKey], logits: np.ndarray, labels: np.ndarray,
+                   folds: Sequence[np.ndarray], eligible: Collection[str],
+                   min_positives: int) -> FittedMaps:
+    """The pooled map over every framework, and an own map for each ``eligible`` framework
+    with at least ``min_positives`` labelled codes among its rolled-up rows.
+
+    One logit need not mean one rate across frameworks (each has its own calibrator, and
+    frameworks differ in how often their skills are shown); where a framework has enough
+    labels its own map says what its logits mean. Cross-fitted probabilities come from the map
+    a row would be served by, fitted without the row's fold.
+    """
+    best = rolled_rows(keys, logits)
+    maps = {CalibrationModel.POOLED: fit_score_map(logits[best], labels[best])}
+    cross_fitted = cross_fitted_probabilities(keys, logits, labels, folds)
+    frameworks = np.asarray([key[0] for key in keys])
+    for framework in sorted(set(frameworks.tolist()) & set(eligible)):
+        rows = np.flatnonzero(frameworks == framework)
+        subset = [keys[int(r)] for r in rows]
+        rolled = rows[rolled_rows(subset, logits[rows])]
+        if int(labels[rolled].sum()) < min_positives:
+            continue
+        maps[framework] = fit_score_map(logits[rolled], labels[rolled])
+        cross_fitted[rows] = cross_fitted_probabilities(
+            subset, logits[rows], labels[rows],
+            [np.flatnonzero(np.isin(rows, test)) for test in folds])
+    return FittedMaps(maps, cross_fitted)
 
 
 @dataclass(frozen=True)

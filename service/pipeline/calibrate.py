@@ -3,9 +3,11 @@
 Two stages. A logistic model per framework (with a pooled fallback for frameworks it was not
 fitted on) ranks candidates from features of the evidence: similarities, corroboration, who
 vouches for it, the skill's rank among the experience's candidates, and the Experience Quality
-Indicators. Its logit then goes through one monotone map (isotonic regression, fitted on
+Indicators. Its logit then goes through a monotone map (isotonic regression, fitted on
 out-of-fold logits of the best item under each labelled competency), because the logistic
-models alone are overconfident where skills get asserted. Fitted on the labelled dev split by
+models alone are overconfident where skills get asserted. A framework with enough labelled
+competencies has its own map (the same logit means a different rate in NGSS practices than in
+durable skills); the others share the pooled map. Fitted on the labelled dev split by
 ``eval calibrate``; the artefact is versioned JSON in ``models/calibration/``.
 """
 
@@ -170,16 +172,20 @@ class CalibrationModel:
     trained_on: str
     model_id: str
     calibrators: dict[str, LogisticCalibrator]
-    score_map: ScoreMap
+    score_maps: dict[str, ScoreMap]
     thresholds: dict[str, Thresholds]
     notes: dict[str, Any] = field(default_factory=dict)
 
     POOLED = "*"
-    FORMAT = 2  # 1: logistic probabilities without a score map
+    FORMAT = 3  # 1: logistic probabilities without a score map; 2: one pooled score map
+
+    def __post_init__(self) -> None:
+        if self.POOLED not in self.calibrators or self.POOLED not in self.score_maps:
+            raise ValueError("a calibration model needs a pooled calibrator and score map")
 
     def probability(self, taxonomy_id: str, x: np.ndarray) -> float:
         """The calibrated probability that a candidate of this framework is really shown."""
-        return self.score_map.probability(self.logit(taxonomy_id, x))
+        return self.score_map(taxonomy_id).probability(self.logit(taxonomy_id, x))
 
     def logit(self, taxonomy_id: str, x: np.ndarray) -> float:
         """The framework calibrator's logit: the strength the score map turns into a probability."""
@@ -188,6 +194,10 @@ class CalibrationModel:
     def calibrator(self, taxonomy_id: str) -> LogisticCalibrator:
         """The framework's own calibrator, or the pooled one."""
         return self.calibrators.get(taxonomy_id) or self.calibrators[self.POOLED]
+
+    def score_map(self, taxonomy_id: str) -> ScoreMap:
+        """The framework's own score map, or the pooled one."""
+        return self.score_maps.get(taxonomy_id) or self.score_maps[self.POOLED]
 
     def thresholds_for(self, taxonomy_id: str) -> Thresholds:
         """The framework's thresholds, or the pooled ones."""
@@ -200,7 +210,7 @@ class CalibrationModel:
             "format": self.FORMAT, "version": self.version, "trained_on": self.trained_on,
             "model_id": self.model_id, "features": list(FEATURES),
             "calibrators": {k: c.to_json() for k, c in self.calibrators.items()},
-            "score_map": self.score_map.to_json(),
+            "score_maps": {k: m.to_json() for k, m in self.score_maps.items()},
             "thresholds": {k: vars(t) for k, t in self.thresholds.items()},
             "notes": self.notes}, indent=1) + "\n", encoding="utf-8")
 
@@ -215,6 +225,6 @@ class CalibrationModel:
                    model_id=raw["model_id"],
                    calibrators={k: LogisticCalibrator.from_json(v)
                                 for k, v in raw["calibrators"].items()},
-                   score_map=ScoreMap.from_json(raw["score_map"]),
+                   score_maps={k: ScoreMap.from_json(v) for k, v in raw["score_maps"].items()},
                    thresholds={k: Thresholds(**v) for k, v in raw["thresholds"].items()},
                    notes=raw.get("notes", {}))

@@ -96,7 +96,7 @@ class ExtractionPipeline:
             named["quality"] += f"+{self.quality.artefact}"
         named["crosswalk"] = f"crosswalk+{self.crosswalk.version}"
         named["prior"] = f"{ExperiencePrior.name}.v1+{self.prior.version}" if self.prior else "none"
-        named["calibrate"] = ("calibrate.logreg-isotonic.v3+" + self.calibration.version
+        named["calibrate"] = ("calibrate.logreg-isotonic.v4+" + self.calibration.version
                               if self.calibration else "uncalibrated")
         return named
 
@@ -139,7 +139,7 @@ class ExtractionPipeline:
                 if self.calibration is not None:
                     strength = self.calibration.logit(taxonomy.id,
                                                       evidence_features(skill, context))
-                    score = self.calibration.score_map.probability(strength)
+                    score = self.calibration.score_map(taxonomy.id).probability(strength)
                 level = self.policy.level(skill, score, thresholds)
                 if level is None or level.rank < options.min_confidence.rank:
                     continue

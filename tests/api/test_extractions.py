@@ -150,7 +150,7 @@ def test_quality_indicators_are_returned_and_verified_levels_win(client: TestCli
 def test_calibrated_scores_and_artefact_versions_are_recorded(
         food_drive: dict[str, Any]) -> None:
     assert food_drive["components"]["calibrate"].startswith(
-        "calibrate.logreg-isotonic.v3+calibration-")
+        "calibrate.logreg-isotonic.v4+calibration-")
     assert "+quality-" in food_drive["components"]["quality"]
     assert food_drive["components"]["prior"].startswith("prior.experience-probe.v1+prior-")
     assert food_drive["components"]["crosswalk"].startswith("crosswalk+sha256:")

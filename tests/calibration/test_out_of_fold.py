@@ -1,4 +1,4 @@
-"""Out-of-fold calibration: folds by experience, the score map, and the readings it reports."""
+"""Out-of-fold calibration: folds by experience, the score maps, and the readings it reports."""
 
 from __future__ import annotations
 
@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 
 from service.calibration.out_of_fold import (
+    RollUpKey,
     cross_fitted_probabilities,
     experience_folds,
     fit_score_map,
+    fit_score_maps,
     readings,
     roll_up,
 )
@@ -80,3 +82,37 @@ def test_readings_match_a_hand_computed_case() -> None:
     assert r.ece_asserted == pytest.approx(1 / 3 * 0.15 + 2 / 3 * abs(0.5 - 0.635))
     # plus D in bin 0.0-0.1: |0 - 0.05|
     assert r.ece_all == pytest.approx(1 / 4 * 0.15 + 2 / 4 * abs(0.5 - 0.635) + 1 / 4 * 0.05)
+
+
+def test_a_framework_with_enough_labels_gets_its_own_map_and_the_rest_share_the_pooled() -> None:
+    # the same logit means a rate of about 0.8 in "rich" and 0.2 in "poor"; "rare" has two
+    # labelled codes, too few for a map of its own
+    rng = np.random.default_rng(3)
+    keys: list[RollUpKey] = []
+    logits, labels = [], []
+    for framework, rate, n in (("rich", 0.8, 600), ("poor", 0.2, 600), ("rare", 0.5, 4)):
+        for e in range(n):
+            keys.append((framework, e, "c"))
+            logits.append(float(rng.uniform(-1, 1)))
+            labels.append(int(rng.random() < rate) if framework != "rare" else e % 2)
+    z, y = np.asarray(logits), np.asarray(labels)
+    folds = experience_folds([k[1] for k in keys], n_splits=5, seed=1)
+    fitted = fit_score_maps(keys, z, y, folds, eligible={"rich", "poor", "rare"},
+                            min_positives=60)
+    assert set(fitted.maps) == {"*", "rich", "poor"}
+    assert fitted.probability("rich", 0.0) == pytest.approx(0.8, abs=0.1)
+    assert fitted.probability("poor", 0.0) == pytest.approx(0.2, abs=0.1)
+    assert fitted.probability("rare", 0.0) == fitted.probability("unlabelled", 0.0)
+    assert fitted.probability("rare", 0.0) == pytest.approx(0.5, abs=0.1)
+    # cross-fitted probabilities come from each row's own framework's map
+    rich = np.asarray([k[0] == "rich" for k in keys])
+    assert fitted.cross_fitted[rich].mean() == pytest.approx(0.8, abs=0.05)
+    assert fitted.cross_fitted[~rich].mean() < 0.3
+
+
+def test_a_framework_not_eligible_shares_the_pooled_map_however_many_labels() -> None:
+    keys: list[RollUpKey] = [("f", e, "c") for e in range(300)]
+    z = np.linspace(-1, 1, 300)
+    y = (np.arange(300) % 2).astype(int)
+    folds = experience_folds([k[1] for k in keys], n_splits=5, seed=1)
+    assert set(fit_score_maps(keys, z, y, folds, eligible=(), min_positives=10).maps) == {"*"}

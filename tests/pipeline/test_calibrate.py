@@ -25,9 +25,11 @@ def _model() -> CalibrationModel:
     n = len(FEATURES)
     pooled = LogisticCalibrator(np.ones(n), -1.0, np.zeros(n), np.ones(n))
     own = LogisticCalibrator(np.zeros(n), 2.0, np.zeros(n), np.ones(n))
-    score_map = ScoreMap(np.array([-2.0, 0.0, 3.0]), np.array([0.05, 0.3, 0.9]))
+    pooled_map = ScoreMap(np.array([-2.0, 0.0, 3.0]), np.array([0.05, 0.3, 0.9]))
+    own_map = ScoreMap(np.array([0.0, 4.0]), np.array([0.2, 0.6]))
     return CalibrationModel(version="calibration-test", trained_on="x", model_id="m",
-                            calibrators={"*": pooled, "ngss-sep": own}, score_map=score_map,
+                            calibrators={"*": pooled, "ngss-sep": own},
+                            score_maps={"*": pooled_map, "ngss-sep": own_map},
                             thresholds={"*": Thresholds(0.3, 0.5, 0.7),
                                         "ngss-sep": Thresholds(0.4, 0.6, 0.8)})
 
@@ -39,7 +41,8 @@ def test_round_trip(tmp_path: Path) -> None:
     x = np.linspace(0, 1, len(FEATURES))
     for name in ("ngss-sep", "unknown-framework"):
         assert loaded.probability(name, x) == pytest.approx(model.probability(name, x))
-    assert loaded.score_map.knots.tolist() == [-2.0, 0.0, 3.0]
+    assert loaded.score_map("other").knots.tolist() == [-2.0, 0.0, 3.0]
+    assert loaded.score_map("ngss-sep").knots.tolist() == [0.0, 4.0]
     assert loaded.thresholds_for("ngss-sep") == Thresholds(0.4, 0.6, 0.8)
     assert loaded.thresholds_for("other") == Thresholds(0.3, 0.5, 0.7)
 
@@ -51,17 +54,27 @@ def test_probability_is_the_logistic_of_the_standardised_score() -> None:
     assert calibrator.probability(np.array([2.0, 9.0])) == pytest.approx(1 / (1 + np.exp(-3)))
 
 
-def test_probability_maps_the_framework_logit_through_the_score_map() -> None:
+def test_probability_maps_the_framework_logit_through_the_frameworks_score_map() -> None:
     model = _model()
     x = np.zeros(len(FEATURES))
-    # ngss-sep: logit 2.0, between knots 0.0 (0.3) and 3.0 (0.9)
-    assert model.probability("ngss-sep", x) == pytest.approx(0.3 + 2 / 3 * 0.6)
-    # pooled: logit -1.0 -> halfway between 0.05 and 0.3
+    # ngss-sep: its own calibrator's logit 2.0 through its own map, halfway from 0.2 to 0.6
+    assert model.probability("ngss-sep", x) == pytest.approx(0.4)
+    # any other framework: the pooled calibrator's logit -1.0 through the pooled map,
+    # halfway between 0.05 and 0.3
     assert model.probability("other", x) == pytest.approx(0.175)
 
 
+def test_a_model_without_a_pooled_fallback_is_refused() -> None:
+    model = _model()
+    with pytest.raises(ValueError, match="pooled"):
+        CalibrationModel(version="v", trained_on="x", model_id="m",
+                         calibrators=model.calibrators,
+                         score_maps={"ngss-sep": model.score_map("ngss-sep")},
+                         thresholds=model.thresholds)
+
+
 def test_score_map_keeps_rising_outside_its_knots_and_stays_a_probability() -> None:
-    score_map = _model().score_map
+    score_map = _model().score_map("*")
     first, last = float(score_map.knots[0]), float(score_map.knots[-1])
     # continuous where the tails join the knots
     assert score_map.probability(last + 1e-9) == pytest.approx(score_map.values[-1])
@@ -91,10 +104,15 @@ def test_a_score_map_that_is_not_a_monotone_probability_is_refused(
         ScoreMap(np.array(knots), np.array(values))
 
 
-def test_artefact_without_a_score_map_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("earlier_format", [1, 2])
+def test_artefact_of_an_earlier_format_is_refused(tmp_path: Path, earlier_format: int) -> None:
     _model().save(tmp_path / "c.json")
     raw = json.loads((tmp_path / "c.json").read_text())
-    del raw["format"], raw["score_map"]  # what format 1 looked like
+    del raw["score_maps"]
+    if earlier_format == 1:  # logistic probabilities only
+        del raw["format"]
+    else:  # one pooled score map
+        raw["format"], raw["score_map"] = 2, _model().score_map("*").to_json()
     (tmp_path / "c.json").write_text(json.dumps(raw))
     with pytest.raises(ValueError, match="refit"):
         CalibrationModel.load(tmp_path / "c.json")
@@ -115,8 +133,14 @@ def test_installed_artefact_matches_this_code() -> None:
     for framework in ("ngss-sep", "career-clusters-2024", "america-succeeds"):
         t = model.thresholds_for(framework)
         assert 0 < t.floor < t.medium < t.high < 1
-    knots, values = model.score_map.knots, model.score_map.values
-    assert np.all(np.diff(knots) > 0) and np.all(np.diff(values) >= 0)
-    assert values[0] >= 0.0 and values[-1] <= 1.0
-    # the map separates: weak logits give low probabilities, strong ones high
-    assert values[0] < 0.1 and values[-1] > 0.7
+    # every labelled framework has its own map; frameworks nobody labelled share the pooled one
+    assert set(model.score_maps) == {"*", "ngss-sep", "ngss-ccc", "career-clusters-2024",
+                                     "america-succeeds"}
+    assert model.score_map("esco") is model.score_maps["*"]
+    for score_map in model.score_maps.values():
+        knots, values = score_map.knots, score_map.values
+        assert np.all(np.diff(knots) > 0) and np.all(np.diff(values) >= 0)
+        assert values[0] >= 0.0 and values[-1] <= 1.0
+        # each map separates: weak logits give low probabilities, strong ones much higher
+        assert values[0] < 0.15 and values[-1] > 0.5
+    assert model.score_maps["*"].values[-1] > 0.7
