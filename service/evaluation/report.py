@@ -143,7 +143,7 @@ def _headline(result: RunMetrics) -> str:
 
 def _framework_table(result: RunMetrics) -> str:
     head = ["framework", "micro P", "micro R", "micro F1", "macro F1", "lenient micro F1",
-            "RP@5", "MRR", "codes (F1)"]
+            "RP@5", "MRR", "ECE asserted", "ECE all", "codes (F1)"]
     rows = []
     for name, f in result.per_framework.items():
         ranking = result.ranking[name]
@@ -151,7 +151,8 @@ def _framework_table(result: RunMetrics) -> str:
         s = f.strict.micro
         rows.append(f"<tr><td>{escape(name)}</td>" + "".join(_num(v) for v in (
             s.precision, s.recall, s.f1, f.strict.macro.f1, f.lenient.micro.f1,
-            ranking.rp_at_5, ranking.mrr)) + f'<td class="muted">{codes}</td></tr>')
+            ranking.rp_at_5, ranking.mrr, f.calibration["asserted"].ece,
+            f.calibration["all_candidates"].ece)) + f'<td class="muted">{codes}</td></tr>')
     return _table(head, rows)
 
 

@@ -47,9 +47,14 @@ class CodeScores(BaseModel):
 
 
 class FrameworkScores(Readings):
-    """A framework's slice, with each code's strict scores."""
+    """A framework's slice, with each code's strict scores and its own calibration.
+
+    Each framework has its own calibrator and (with enough labels) its own score map, so a
+    reviewer filtering by framework needs that framework's reliability, not only the pooled one.
+    """
 
     per_code: dict[str, CodeScores]
+    calibration: dict[str, metrics.Calibration]
 
 
 class RankingScores(BaseModel):
@@ -208,12 +213,14 @@ def _framework(predictions: Sequence[ExperiencePrediction], framework: str) -> F
     both = readings(predictions, keep)
     per_code = {key.split(":", 1)[1]: CodeScores(counts=c, scores=c.scores())
                 for key, c in sorted(_per_label(predictions, keep, lenient=False).items())}
-    return FrameworkScores(strict=both.strict, lenient=both.lenient, per_code=per_code)
+    return FrameworkScores(strict=both.strict, lenient=both.lenient, per_code=per_code,
+                           calibration=_calibration(predictions, keep))
 
 
-def _calibration(predictions: Sequence[ExperiencePrediction]) -> dict[str, metrics.Calibration]:
+def _calibration(predictions: Sequence[ExperiencePrediction],
+                 keep: Filter = lambda key: True) -> dict[str, metrics.Calibration]:
     rows = [(c.score, c.key in {g.key for g in p.gold}, c.asserted)
-            for p in predictions for c in p.candidates]
+            for p in predictions for c in p.candidates if keep(c.key)]
     asserted = [(s, hit) for s, hit, on in rows if on]
     return {
         "asserted": metrics.calibration([s for s, _ in asserted], [h for _, h in asserted]),

@@ -66,6 +66,14 @@ def test_operating_point_strict_and_lenient() -> None:
     assert result.per_framework["fw-b"].strict.micro.f1 == pytest.approx(2 / 3)
     assert result.per_framework["fw-a"].per_code["A2"].counts.fp == 1
     assert result.per_category["course"].strict.micro.precision == 1.0
+    # each framework's calibration over its own codes: fw-a asserted A1 0.9 (right) and
+    # A2 0.5 (wrong): bins 0.9 and 0.5, ECE (0.1 + 0.5) / 2; fw-b's B1 0.6 asserted, right
+    fw_a, fw_b = result.per_framework["fw-a"], result.per_framework["fw-b"]
+    assert fw_a.calibration["asserted"].n == 2
+    assert fw_a.calibration["asserted"].ece == pytest.approx((0.1 + 0.5) / 2)
+    assert fw_b.calibration["asserted"].ece == pytest.approx(0.4)
+    # all scored: B1 0.2 (gold, e1) and 0.6 (gold, e2): |1 - 0.2| and |1 - 0.6|, halved
+    assert fw_b.calibration["all_candidates"].ece == pytest.approx((0.8 + 0.4) / 2)
     assert result.per_tag["thin"].strict.n_experiences == 1
 
 
