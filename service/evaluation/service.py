@@ -12,7 +12,7 @@ from service.evaluation import decorte, report
 from service.evaluation.dataset import DatasetError, check_gold_codes, file_hash, load_dataset
 from service.evaluation.runner import PipelineRunner, now, run_info
 from service.evaluation.summary import RunMetrics, summarize
-from service.pipeline.lexical import LexicalMatcher
+from service.pipeline.hybrid import HybridScorer
 from service.runtime import load_catalog, load_encoder, load_indexes, load_pipeline
 from service.settings import PROJECT_ROOT, Settings
 from service.taxonomy.catalog import TaxonomyCatalog
@@ -82,10 +82,10 @@ def evaluate_decorte(settings: Settings, data_dir: Path, out_dir: Path,
         descriptions, _ = decorte.text_vectors(encoder, texts.descriptions, "descriptions",
                                                settings.index_dir, progress)
     watch.lap("label_vectors")
-    lexical = LexicalMatcher(labels, texts.alternatives)
+    scorer = HybridScorer.fit(labels, texts.alternatives, vectors, descriptions)
     watch.lap("lexical_fit")
     baseline = decorte.BiEncoderRanker(encoder, vectors)
-    ranker = decorte.HybridRanker(encoder, vectors, descriptions, lexical)
+    ranker = decorte.HybridRanker(encoder, scorer)
     sets, base_sets, lines = {}, {}, []
     for name, file in decorte.SETS.items():
         bench = decorte.load_set(name, data_dir / file, labels, limit)

@@ -10,7 +10,7 @@ import pytest
 
 from service.evaluation import decorte
 from service.evaluation.service import evaluate_decorte
-from service.pipeline.lexical import LexicalMatcher
+from service.pipeline.hybrid import HybridScorer
 from service.runtime import load_encoder
 from tests.conftest import SHARED, make_settings
 
@@ -94,14 +94,13 @@ def test_hybrid_ranker_finds_each_skill_a_sentence_lists(tmp_path: Path) -> None
               "manage staff", "coffee roasting", "use spreadsheets software", "C++"]
     encoder = load_encoder(make_settings(tmp_path))
     vectors = encoder.embed(labels)
-    ranker = decorte.HybridRanker(encoder, vectors, vectors, LexicalMatcher(labels))
+    ranker = decorte.HybridRanker(encoder, HybridScorer.fit(labels, [[] for _ in labels],
+                                                            vectors, vectors))
     baseline = decorte.BiEncoderRanker(encoder, vectors)
     sentence = "Solid experience with Java and SQL, ideally also Python"
     wanted = {0, 2, 3}
-    top = set(ranker.rank([sentence])[0].labels[:3].tolist())
-    assert top == wanted
-    scores = ranker.scores([sentence])[0]
-    assert scores.shape == (len(labels),)
-    assert len(baseline.rank([sentence])[0].labels) == len(labels)
+    ranking = ranker.rank([sentence])[0]
+    assert set(ranking.labels[:3].tolist()) == wanted
+    assert len(ranking.labels) == len(baseline.rank([sentence])[0].labels) == len(labels)
     with pytest.raises(ValueError, match="differ in length"):
-        decorte.HybridRanker(encoder, vectors, vectors[:2], LexicalMatcher(labels))
+        HybridScorer.fit(labels, [[] for _ in labels], vectors, vectors[:2])
