@@ -16,6 +16,7 @@ import structlog
 
 from service.domain.taxonomy import SkillItem, Taxonomy
 from service.pipeline.embed import Embedder, Vectors
+from service.pipeline.hybrid import HybridScorer, HybridSkillIndex
 
 log = structlog.get_logger(__name__)
 
@@ -146,6 +147,26 @@ class FaissSkillIndex:
         rows = [FacetRow(i, f) for i, f in json.loads(path.with_suffix(".rows.json").read_text())]
         index = faiss.deserialize_index(np.frombuffer(path.read_bytes(), dtype=np.uint8))
         return cls(taxonomy, index, rows)
+
+
+def hybrid_index(index: FaissSkillIndex) -> HybridSkillIndex:
+    """The framework's hybrid ranking, from vectors the index already holds: each item's label
+    facet, and its label + description facet as its description (the label where it has none)."""
+    items = index.taxonomy.items
+    vectors = index.vectors()
+    labels = np.zeros((len(items), vectors.shape[1]), dtype=np.float32)
+    descriptions = np.zeros_like(labels)
+    described = np.zeros(len(items), dtype=bool)
+    for row, vector in zip(index.rows, vectors, strict=True):
+        if row.facet == "label":
+            labels[row.item] = vector
+        elif row.facet == "description":
+            descriptions[row.item] = vector
+            described[row.item] = True
+    descriptions[~described] = labels[~described]
+    scorer = HybridScorer.fit([i.label for i in items], [i.alternative_labels for i in items],
+                              labels, descriptions)
+    return HybridSkillIndex(index, scorer)
 
 
 class IndexStore:
