@@ -22,6 +22,7 @@ import numpy.typing as npt
 from service.domain.taxonomy import SkillItem, Taxonomy
 from service.pipeline.embed import Embedder, Vectors
 from service.pipeline.lexical import LexicalMatcher, clauses
+from service.pipeline.prior import experience_vector
 from service.pipeline.retrieve import Match, SkillIndex
 
 Scores = npt.NDArray[np.float32]
@@ -75,7 +76,7 @@ class HybridScores:
     """(sentences x skills) matrices: the hybrid score and the cosines it is made of."""
 
     combined: Scores
-    label: Scores  # cos(sentence, label)
+    label: Scores  # max of cos(text, label) over the sentence and its clauses
     description: Scores  # cos(sentence, description)
 
 
@@ -110,6 +111,11 @@ class HybridScorer:
         """Number of skills scored."""
         return len(self._labels)
 
+    def cosines(self, vectors: Vectors) -> Scores:
+        """(vectors x skills): the best of cos(vector, label) and cos(vector, description)."""
+        best: Scores = np.maximum(vectors @ self._labels.T, vectors @ self._descriptions.T)
+        return best
+
     def score(self, queries: SentenceQueries) -> HybridScores:
         """Every skill for every sentence."""
         label = queries.vectors @ self._labels.T
@@ -121,7 +127,7 @@ class HybridScorer:
         description = queries.vectors @ self._descriptions.T
         combined = (self.SENTENCE * label + self.CLAUSE * best + self.DESCRIPTION * description
                     + self._lexical.similarities(queries.sentences)).astype(np.float32)
-        return HybridScores(combined, label.astype(np.float32), description.astype(np.float32))
+        return HybridScores(combined, best.astype(np.float32), description.astype(np.float32))
 
 
 class HybridSkillIndex:
@@ -139,17 +145,31 @@ class HybridSkillIndex:
         return self.dense.taxonomy
 
     def search(self, queries: Vectors, k: int) -> list[list[tuple[SkillItem, float, str]]]:
-        """The dense index's nearest skills (the whole-experience view reads these)."""
+        """The dense index's nearest skills."""
         return self.dense.search(queries, k)
+
+    def document_similarities(self, vectors: Vectors) -> dict[str, float]:
+        """The whole experience (its normalised mean sentence vector) against every skill.
+
+        Exact, where the dense view reads only the 64 nearest: a skill the hybrid score found
+        far down the dense ranking is not taken for one the experience does not resemble.
+        """
+        query = experience_vector(vectors)
+        if query is None:
+            return {}
+        cosine = self.scorer.cosines(query.astype(np.float32)[None, :])[0]
+        return {item.identifier: float(c)
+                for item, c in zip(self.taxonomy.items, cosine, strict=True)}
 
 
 class HybridRetriever:
     """Keeps, for each segment, the skills with the best hybrid score above a cosine floor.
 
     Every skill is scored (a few matrix products: cheaper than the graph search, and no recall
-    lost). The hybrid score decides which skills are kept and in which order; the similarity a
-    match reports is a cosine, the segment's best of the skill's name and name + description,
-    on the scale the scorer and the calibrator were fitted on.
+    lost). The hybrid score decides which skills are kept and in which order. The similarity a
+    match reports stays a cosine, on the scale the scorer and the calibrator were fitted on: the
+    best of cos(sentence or one of its clauses, name) and cos(sentence, name + description),
+    the dense views the hybrid score reads.
     """
 
     name = "retrieve.hybrid"

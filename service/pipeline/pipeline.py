@@ -202,13 +202,16 @@ class ExtractionPipeline:
         if priors is None and self.prior is not None:
             priors = self.prior.for_framework(taxonomy.id, experience_vector(sentence_vectors))
         priors = priors or {}
-        matches = (self.hybrid.retrieve(SentenceQueries.split(texts, vectors), index)
-                   if isinstance(index, HybridSkillIndex)
+        hybrid = index if isinstance(index, HybridSkillIndex) else None
+        matches = (self.hybrid.retrieve(SentenceQueries.split(texts, vectors), hybrid) if hybrid
                    else self.retriever.retrieve(sentence_vectors, index))
         evidence = self.scorer.aggregate(index.taxonomy.id, matches, list(segments),
                                          profile_sources(experience))
         evidence.sort(key=lambda e: -e.score)
-        whole = document_similarities(sentence_vectors, index) if evidence else {}
+        whole: dict[str, float] = {}
+        if evidence:
+            whole = (hybrid.document_similarities(sentence_vectors) if hybrid
+                     else document_similarities(sentence_vectors, index))
         return [(skill, CandidateContext(
                     rank=rank, top_score=evidence[0].score,
                     document_similarity=whole.get(skill.item.identifier, 0.0),
