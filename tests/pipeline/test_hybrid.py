@@ -50,11 +50,12 @@ def test_each_named_skill_is_kept_with_a_cosine_as_its_similarity(
     assert len(queries.clause_vectors) == 2  # "I wrote SQL queries", "Java services"
     matches = HybridRetriever(per_segment=2).retrieve(queries, index)
     assert [m.item.label for m in matches] == ["SQL", "Java (computer programming)"]
-    vector = encoder.embed([sentence])[0]
-    for match in matches:
-        name, described = encoder.embed([match.item.label,
+    texts = encoder.embed([sentence, "I wrote SQL queries", "Java services"])
+    for match in matches:  # the best cosine of the sentence or a clause with the name, or of
+        name, described = encoder.embed([match.item.label,  # the sentence with name + description
                                          f"{match.item.label}: {match.item.description}"])
-        assert match.similarity == pytest.approx(max(vector @ name, vector @ described), abs=1e-5)
+        best = max(*(texts @ name), texts[0] @ described)
+        assert match.similarity == pytest.approx(best, abs=1e-5)
         assert match.facet in {"label", "description"}
 
 
