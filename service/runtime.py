@@ -19,7 +19,6 @@ from service.credentials.service import CredentialService
 from service.db.migrate import upgrade_to_head
 from service.db.session import create_engine, create_sessionmaker
 from service.domain.crosswalk import Crosswalk
-from service.domain.taxonomy import Retrieval
 from service.extraction.service import ExtractionService
 from service.inference.batcher import BatchingEmbedder
 from service.inference.encoder import SentenceEncoder
@@ -34,7 +33,7 @@ from service.review.service import ReviewService
 from service.settings import Settings
 from service.taxonomy.catalog import TaxonomyCatalog
 from service.taxonomy.crosswalk import load_crosswalk
-from service.taxonomy.index import IndexStore, hybrid_index
+from service.taxonomy.index import IndexStore
 from service.taxonomy.service import TaxonomyService
 from service.taxonomy.store import ImportedPackages
 
@@ -129,18 +128,13 @@ def load_catalog(settings: Settings) -> TaxonomyCatalog:
 
 def load_indexes(settings: Settings, encoder: SentenceEncoder,
                  catalog: TaxonomyCatalog) -> tuple[dict[str, SkillIndex], dict[str, str]]:
-    """Every taxonomy's index from the cache, building the missing ones (blocking).
-
-    A framework whose manifest says ``"retrieval": "hybrid"`` gets its hybrid index, made from
-    the cached vectors (nothing more is embedded).
-    """
+    """Every taxonomy's index from the cache, building the missing ones (blocking)."""
     store = IndexStore(settings.index_dir, encoder)
     indexes: dict[str, SkillIndex] = {}
     origin: dict[str, str] = {}
     for taxonomy in catalog:
-        index, built = store.load_or_build(taxonomy)
-        indexes[taxonomy.id] = (hybrid_index(index) if taxonomy.retrieval is Retrieval.HYBRID
-                                else index)
+        index, built = store.load_serving(taxonomy)
+        indexes[taxonomy.id] = index
         origin[taxonomy.id] = "built" if built else "cache"
     return indexes, origin
 

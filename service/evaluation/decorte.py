@@ -83,6 +83,10 @@ class BenchmarkRun(BaseModel):
     baseline_ranker: str
     esco_texts: str  # where descriptions and alternative labels came from: a file hash
     esco_matched: int  # benchmark labels found in that file
+    # The API's own ESCO retrieval over the installed framework (``FrameworkRanker``), if run
+    product_ranker: str | None = None
+    product_taxonomy: str | None = None  # id@version and content hash
+    product_labels_covered: int | None = None  # benchmark labels the framework has an item for
     label_vectors: str  # "cache" or "built"
     sentence_limit: int | None
     started_at: datetime
@@ -104,13 +108,15 @@ class BenchmarkMetrics(BaseModel):
     """Everything the benchmark's ``metrics.json`` holds.
 
     ``sets`` are the service's ranker's scores; ``baseline`` the plain bi-encoder's, measured in
-    the same run on the same sentences; ``gain`` the difference, per set and metric.
+    the same run on the same sentences; ``gain`` the difference, per set and metric; ``product``
+    the same hybrid component as the API runs it, over the installed ESCO framework.
     """
 
     run: BenchmarkRun
     sets: dict[str, SetScores]
     baseline: dict[str, SetScores]
     gain: dict[str, dict[str, float]]
+    product: dict[str, SetScores] = {}
 
 
 def gains(ranked: dict[str, SetScores], baseline: dict[str, SetScores]
@@ -257,6 +263,38 @@ class HybridRanker:
                 order = np.argsort(-scores, axis=1, kind="stable")
                 rankings += [Ranking(o.astype(np.int64), s[o])
                              for s, o in zip(scores, order, strict=True)]
+        return rankings
+
+
+class FrameworkRanker:
+    """A ranker of a framework's items, read as a ranking of the benchmark's labels.
+
+    Items match labels by name. A benchmark label the framework has no item for is never ranked
+    (a miss); an item the benchmark has no label for is skipped.
+    """
+
+    def __init__(self, ranker: LabelRanker, item_labels: Sequence[str],
+                 labels: Sequence[str]) -> None:
+        position = {label: n for n, label in enumerate(labels)}
+        self.ranker = ranker
+        self._positions = np.array([position.get(label, -1) for label in item_labels],
+                                   dtype=np.int64)
+        self.covered = len({int(p) for p in self._positions if p >= 0})
+
+    @property
+    def name(self) -> str:
+        """The wrapped ranker's name."""
+        return self.ranker.name
+
+    def rank(self, sentences: Sequence[str]) -> list[Ranking]:
+        """The framework's ranking of each sentence, as benchmark label indices."""
+        rankings = []
+        for ranking in self.ranker.rank(sentences):
+            positions = self._positions[ranking.labels]
+            kept = positions >= 0
+            labels, first = np.unique(positions[kept], return_index=True)  # a name once
+            order = np.argsort(first, kind="stable")
+            rankings.append(Ranking(labels[order], ranking.scores[kept][first[order]]))
         return rankings
 
 

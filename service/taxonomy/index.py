@@ -14,7 +14,7 @@ import faiss
 import numpy as np
 import structlog
 
-from service.domain.taxonomy import SkillItem, Taxonomy
+from service.domain.taxonomy import Retrieval, SkillItem, Taxonomy
 from service.pipeline.embed import Embedder, Vectors
 from service.pipeline.hybrid import HybridScorer, HybridSkillIndex
 
@@ -197,6 +197,13 @@ class IndexStore:
     def save(self, index: FaissSkillIndex) -> None:
         """Cache an index built elsewhere (e.g. from vectors the batching worker embedded)."""
         index.save(self.path_for(index.taxonomy))
+
+    def load_serving(self, taxonomy: Taxonomy
+                     ) -> tuple[FaissSkillIndex | HybridSkillIndex, bool]:
+        """(the index requests search, built): the hybrid one where the manifest asks for it,
+        made from the cached vectors (nothing more is embedded)."""
+        index, built = self.load_or_build(taxonomy)
+        return (hybrid_index(index) if taxonomy.retrieval is Retrieval.HYBRID else index), built
 
     def load_or_build(self, taxonomy: Taxonomy) -> tuple[FaissSkillIndex, bool]:
         """(index, built) where ``built`` says whether it had to be built now."""

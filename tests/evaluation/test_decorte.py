@@ -60,7 +60,11 @@ def test_both_rankers_on_twenty_sentences(tmp_path: Path) -> None:
     assert result.run.baseline_ranker == "bi-encoder.nearest-label.v1"
     assert result.run.ranker == "hybrid.clauses-description-lexical.v1"
     assert (result.run.esco_texts, result.run.esco_matched) == ("labels-only", 0)
-    for sets in (result.sets, result.baseline):
+    # The API's ESCO retrieval, ranked in the same run: the same component over the package.
+    assert result.run.product_ranker == result.run.ranker
+    assert (result.run.product_taxonomy or "").startswith("esco@1.0.0 sha256:")
+    assert result.run.product_labels_covered == 13_231
+    for sets in (result.sets, result.baseline, result.product):
         for scores in sets.values():
             assert scores.n_sentences == 20
             assert 0 < scores.rp_at_1 <= scores.mrr <= 1  # a top-1 hit is a reciprocal rank of 1
@@ -70,11 +74,13 @@ def test_both_rankers_on_twenty_sentences(tmp_path: Path) -> None:
             result.sets[name].rp_at_5 - result.baseline[name].rp_at_5, abs=1e-4)
     lines = (tmp_path / "out" / "predictions.jsonl").read_text().splitlines()
     first = json.loads(lines[0])
-    assert len(lines) == 40 and len(first["top10"]) == len(first["baseline_top10"]) == 10
+    assert len(lines) == 40
+    assert len(first["top10"]) == len(first["baseline_top10"]) == len(first["product_top10"]) == 10
     again = evaluate_decorte(settings, DATA, tmp_path / "again", limit=20, progress=False,
-                             esco_csv=tmp_path / "absent.csv")
+                             esco_csv=tmp_path / "absent.csv", taxonomy=None)
     assert again.run.label_vectors == "cache"  # keyed by model and the labels
     assert again.sets == result.sets and again.baseline == result.baseline
+    assert again.product == {} and again.run.product_ranker is None
 
 
 def test_label_texts_come_from_the_esco_file(tmp_path: Path) -> None:
