@@ -133,7 +133,7 @@ def load_indexes(settings: Settings, encoder: SentenceEncoder,
     indexes: dict[str, SkillIndex] = {}
     origin: dict[str, str] = {}
     for taxonomy in catalog:
-        index, built = store.load_or_build(taxonomy)
+        index, built = store.load_serving(taxonomy)
         indexes[taxonomy.id] = index
         origin[taxonomy.id] = "built" if built else "cache"
     return indexes, origin

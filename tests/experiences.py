@@ -72,3 +72,29 @@ VAGUE: dict[str, Any] = {
     "category": "extracurricular",
     "narrative": "It was fun. I learned a lot and met some nice people.",
 }
+
+LIBRARY_INTERNSHIP: dict[str, Any] = {
+    "category": "work_based",
+    "title": "Software intern",
+    "role": "Developer intern",
+    "organization": {"name": "Harbor County Library", "type": "government",
+                     "sector": "Public libraries"},
+    "start_date": "2025-06-02",
+    "end_date": "2025-08-22",
+    "hours": 320,
+    "narrative": (
+        "This summer I interned with the library's two-person IT team. I wrote SQL queries and "
+        "Java services for the book reservation system. When patrons complained that holds took "
+        "days to show up, I traced the delay to a nightly batch job, rewrote it as a service "
+        "that runs every five minutes, and tested it against a copy of the database. I also "
+        "wrote the documentation so the next intern can maintain it."
+    ),
+    "evidence": [
+        {"kind": "endorsement",
+         "text": "Sam wrote the Java services and the SQL queries behind our new reservation "
+                 "system on his own, and his fix cut the wait for holds from two days to "
+                 "minutes.",
+         "author": {"role": "IT manager", "relationship": "supervisor"}},
+    ],
+    "learner_ref": "lrn-40c",
+}

@@ -14,6 +14,13 @@ class SkillType(StrEnum):
     CORE = "core"
 
 
+class Retrieval(StrEnum):
+    """How a framework's candidate skills are found for a sentence."""
+
+    DENSE = "dense"  # the multi-facet vector index alone
+    HYBRID = "hybrid"  # every skill by the hybrid score: names, clauses, descriptions, words
+
+
 @dataclass(frozen=True, slots=True)
 class SkillItem:
     """One skill (a CASE CFItem) of a framework."""
@@ -26,6 +33,9 @@ class SkillItem:
     uri: str
     item_type: str | None = None
     parent: str | None = None  # identifier of the parent item, if any
+    # Every alternative name the publisher gives (ESCO's alternative labels): matched as words
+    # by the hybrid retrieval, never embedded (the keywords are what is embedded).
+    alternative_labels: tuple[str, ...] = ()
 
     def matching_texts(self) -> list[tuple[str, str]]:
         """The texts the skill is embedded as: (facet, text) pairs.
@@ -54,6 +64,7 @@ class Taxonomy:
     source: str = ""
     licence: str = ""
     description: str = ""
+    retrieval: Retrieval = Retrieval.DENSE
     by_identifier: dict[str, SkillItem] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -29,6 +29,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                        help="ESCO skills CSV with descriptions and alternative labels "
                             "(default: esco/esco_skills.csv beside --data)")
     bench.add_argument("--limit", type=int, help="only the first N sentences of each set")
+    bench.add_argument("--taxonomy", default="esco",
+                       help="also rank this installed framework as the API retrieves it "
+                            "(default esco; '' to leave it out)")
     bench.add_argument("--no-progress", action="store_true")
     bench.set_defaults(func=_decorte)
     compare = commands.add_parser("compare", help="metric deltas between two runs")
@@ -96,11 +99,15 @@ def _decorte(args: argparse.Namespace) -> int:
     configure_logging("WARNING", settings.log_json)
     try:
         result = evaluate_decorte(settings, args.data, args.out, args.limit,
-                                  progress=not args.no_progress, esco_csv=args.esco)
+                                  progress=not args.no_progress, esco_csv=args.esco,
+                                  taxonomy=args.taxonomy or None)
     except OSError as exc:
         sys.stderr.write(f"{exc}\n")
         return 2
-    rankers = ((result.run.baseline_ranker, result.baseline), (result.run.ranker, result.sets))
+    rankers = [(result.run.baseline_ranker, result.baseline), (result.run.ranker, result.sets)]
+    if result.run.product_ranker:
+        rankers.append((f"{result.run.product_ranker} over {result.run.product_taxonomy} "
+                        f"({result.run.product_labels_covered} labels covered)", result.product))
     for ranker, sets in rankers:
         sys.stdout.write(f"{ranker}\n")
         for name, s in sets.items():

@@ -32,7 +32,7 @@ from tqdm import tqdm
 from service.evaluation import metrics
 from service.evaluation.dataset import file_hash
 from service.pipeline.embed import Embedder, Vectors
-from service.pipeline.lexical import LexicalMatcher, clauses
+from service.pipeline.hybrid import HybridScorer, SentenceQueries
 
 LABELS_FILE = "skills_en_label.txt"
 SETS = {"tech": "tech_validation_annotations.csv", "house": "house_validation_annotations.csv"}
@@ -83,6 +83,10 @@ class BenchmarkRun(BaseModel):
     baseline_ranker: str
     esco_texts: str  # where descriptions and alternative labels came from: a file hash
     esco_matched: int  # benchmark labels found in that file
+    # The API's own ESCO retrieval over the installed framework (``FrameworkRanker``), if run
+    product_ranker: str | None = None
+    product_taxonomy: str | None = None  # id@version and content hash
+    product_labels_covered: int | None = None  # benchmark labels the framework has an item for
     label_vectors: str  # "cache" or "built"
     sentence_limit: int | None
     started_at: datetime
@@ -104,13 +108,15 @@ class BenchmarkMetrics(BaseModel):
     """Everything the benchmark's ``metrics.json`` holds.
 
     ``sets`` are the service's ranker's scores; ``baseline`` the plain bi-encoder's, measured in
-    the same run on the same sentences; ``gain`` the difference, per set and metric.
+    the same run on the same sentences; ``gain`` the difference, per set and metric; ``product``
+    the same hybrid component as the API runs it, over the installed ESCO framework.
     """
 
     run: BenchmarkRun
     sets: dict[str, SetScores]
     baseline: dict[str, SetScores]
     gain: dict[str, dict[str, float]]
+    product: dict[str, SetScores] = {}
 
 
 def gains(ranked: dict[str, SetScores], baseline: dict[str, SetScores]
@@ -233,61 +239,63 @@ def label_texts(labels: Sequence[str], esco_csv: Path | None) -> LabelTexts:
 
 
 class HybridRanker:
-    """The service's ESCO ranking: the bi-encoder plus what it misses.
+    """The pipeline's hybrid score (``HybridScorer``, the component the API's ESCO retrieval
+    uses) as a ranker of the benchmark's labels."""
 
-    ``score = 0.7 cos(sentence, label) + 0.3 max(cos(clause, label) over the sentence and its
-    clauses) + 0.2 cos(sentence, description) + lexical(sentence, label and alternative names)``.
-    Clauses let a sentence that lists several skills match each of them; the description adds
-    what a short label leaves out; the lexical view (``LexicalMatcher``) rewards the literal
-    skill name ("Java", "SQL") that a small encoder blurs among its neighbours.
-    """
-
-    name = "hybrid.clauses-description-lexical.v1"
-    SENTENCE, CLAUSE, DESCRIPTION = 0.7, 0.3, 0.2
     _BATCH = 128  # sentences scored at once: bounds the (sentences x labels) matrices
 
-    def __init__(self, embedder: Embedder, label_vectors: Vectors, description_vectors: Vectors,
-                 lexical: LexicalMatcher) -> None:
-        if not (len(label_vectors) == len(description_vectors) == lexical.size):
-            raise ValueError("labels, descriptions and the lexical matcher differ in length")
+    def __init__(self, embedder: Embedder, scorer: HybridScorer) -> None:
         self.embedder = embedder
-        self._labels = np.ascontiguousarray(label_vectors, dtype=np.float32)
-        self._descriptions = np.ascontiguousarray(description_vectors, dtype=np.float32)
-        self._lexical = lexical
+        self.scorer = scorer
+
+    @property
+    def name(self) -> str:
+        """The scorer's ``name.vN``."""
+        return self.scorer.component
 
     def rank(self, sentences: Sequence[str]) -> list[Ranking]:
         """Every label for every sentence, best first."""
         rankings: list[Ranking] = []
         for start in range(0, len(sentences), self._BATCH):
-            rankings += self._rank_batch(sentences[start : start + self._BATCH])
+            batch = sentences[start : start + self._BATCH]
+            if batch:
+                scores = self.scorer.score(SentenceQueries.embed(batch, self.embedder)).combined
+                order = np.argsort(-scores, axis=1, kind="stable")
+                rankings += [Ranking(o.astype(np.int64), s[o])
+                             for s, o in zip(scores, order, strict=True)]
         return rankings
 
-    def scores(self, sentences: Sequence[str]) -> npt.NDArray[np.float32]:
-        """The (sentences x labels) score matrix."""
-        queries = self.embedder.embed(sentences)
-        dense = queries @ self._labels.T
-        best = dense.copy()
-        pieces = [clauses(s) for s in sentences]
-        flat = [c for p in pieces for c in p]
-        if flat:
-            clause_sims = self.embedder.embed(flat) @ self._labels.T
-            row = 0
-            for n, p in enumerate(pieces):
-                if p:
-                    best[n] = np.maximum(best[n], clause_sims[row : row + len(p)].max(axis=0))
-                    row += len(p)
-        combined: npt.NDArray[np.float32] = (
-            self.SENTENCE * dense + self.CLAUSE * best
-            + self.DESCRIPTION * (queries @ self._descriptions.T)
-            + self._lexical.similarities(sentences)).astype(np.float32)
-        return combined
 
-    def _rank_batch(self, sentences: Sequence[str]) -> list[Ranking]:
-        if not sentences:
-            return []
-        scores = self.scores(sentences)
-        order = np.argsort(-scores, axis=1, kind="stable")
-        return [Ranking(o.astype(np.int64), s[o]) for s, o in zip(scores, order, strict=True)]
+class FrameworkRanker:
+    """A ranker of a framework's items, read as a ranking of the benchmark's labels.
+
+    Items match labels by name. A benchmark label the framework has no item for is never ranked
+    (a miss); an item the benchmark has no label for is skipped.
+    """
+
+    def __init__(self, ranker: LabelRanker, item_labels: Sequence[str],
+                 labels: Sequence[str]) -> None:
+        position = {label: n for n, label in enumerate(labels)}
+        self.ranker = ranker
+        self._positions = np.array([position.get(label, -1) for label in item_labels],
+                                   dtype=np.int64)
+        self.covered = len({int(p) for p in self._positions if p >= 0})
+
+    @property
+    def name(self) -> str:
+        """The wrapped ranker's name."""
+        return self.ranker.name
+
+    def rank(self, sentences: Sequence[str]) -> list[Ranking]:
+        """The framework's ranking of each sentence, as benchmark label indices."""
+        rankings = []
+        for ranking in self.ranker.rank(sentences):
+            positions = self._positions[ranking.labels]
+            kept = positions >= 0
+            labels, first = np.unique(positions[kept], return_index=True)  # a name once
+            order = np.argsort(first, kind="stable")
+            rankings.append(Ranking(labels[order], ranking.scores[kept][first[order]]))
+        return rankings
 
 
 def label_vectors(embedder: Embedder, labels: Sequence[str], cache_dir: Path,

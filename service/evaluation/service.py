@@ -12,10 +12,11 @@ from service.evaluation import decorte, report
 from service.evaluation.dataset import DatasetError, check_gold_codes, file_hash, load_dataset
 from service.evaluation.runner import PipelineRunner, now, run_info
 from service.evaluation.summary import RunMetrics, summarize
-from service.pipeline.lexical import LexicalMatcher
+from service.pipeline.hybrid import HybridScorer, HybridSkillIndex
 from service.runtime import load_catalog, load_encoder, load_indexes, load_pipeline
 from service.settings import PROJECT_ROOT, Settings
 from service.taxonomy.catalog import TaxonomyCatalog
+from service.taxonomy.index import IndexStore
 
 log = structlog.get_logger(__name__)
 
@@ -57,14 +58,16 @@ def evaluate_dataset(settings: Settings, dataset: Path, out_dir: Path,
 
 def evaluate_decorte(settings: Settings, data_dir: Path, out_dir: Path,
                      limit: int | None = None, progress: bool = True,
-                     esco_csv: Path | None = None) -> decorte.BenchmarkMetrics:
+                     esco_csv: Path | None = None,
+                     taxonomy: str | None = "esco") -> decorte.BenchmarkMetrics:
     """Rank every ESCO label for the benchmark's sentences with the service's hybrid ranker and,
     in the same run, the plain bi-encoder baseline; write metrics.json and predictions.jsonl
     (top ten per sentence of both) to ``out_dir``.
 
     ``esco_csv`` (ESCO skills with descriptions and alternative labels) defaults to
     ``esco/esco_skills.csv`` beside the benchmark's directory; without it the hybrid ranker
-    uses the labels alone.
+    uses the labels alone. ``taxonomy`` (an installed framework with hybrid retrieval) is also
+    ranked exactly as the API retrieves it, as ``product``; None leaves that out.
     """
     labels_path = data_dir / decorte.LABELS_FILE
     if not labels_path.exists():
@@ -82,11 +85,20 @@ def evaluate_decorte(settings: Settings, data_dir: Path, out_dir: Path,
         descriptions, _ = decorte.text_vectors(encoder, texts.descriptions, "descriptions",
                                                settings.index_dir, progress)
     watch.lap("label_vectors")
-    lexical = LexicalMatcher(labels, texts.alternatives)
+    scorer = HybridScorer.fit(labels, texts.alternatives, vectors, descriptions)
     watch.lap("lexical_fit")
     baseline = decorte.BiEncoderRanker(encoder, vectors)
-    ranker = decorte.HybridRanker(encoder, vectors, descriptions, lexical)
-    sets, base_sets, lines = {}, {}, []
+    ranker = decorte.HybridRanker(encoder, scorer)
+    product, served = None, None
+    if taxonomy is not None:
+        served = load_catalog(settings).get(taxonomy)
+        index, _ = IndexStore(settings.index_dir, encoder).load_serving(served)
+        if not isinstance(index, HybridSkillIndex):
+            raise ValueError(f"{taxonomy} is not retrieved by the hybrid score")
+        product = decorte.FrameworkRanker(decorte.HybridRanker(encoder, index.scorer),
+                                          [item.label for item in served.items], labels)
+        watch.lap("product_index")
+    sets, base_sets, product_sets, lines = {}, {}, {}, []
     for name, file in decorte.SETS.items():
         bench = decorte.load_set(name, data_dir / file, labels, limit)
         base_rankings = baseline.rank(bench.sentences)
@@ -95,12 +107,17 @@ def evaluate_decorte(settings: Settings, data_dir: Path, out_dir: Path,
         rankings = ranker.rank(bench.sentences)
         sets[name] = decorte.score_rankings(rankings, bench)
         watch.lap(f"rank_{name}")
-        for sentence, gold, ranking, base in zip(bench.sentences, bench.gold, rankings,
-                                                 base_rankings, strict=True):
-            lines.append(json.dumps({"set": name, "sentence": sentence,
-                                     "gold": sorted(labels[i] for i in gold),
-                                     "top10": _top(ranking, labels),
-                                     "baseline_top10": _top(base, labels)}))
+        product_rankings = product.rank(bench.sentences) if product else []
+        if product:
+            product_sets[name] = decorte.score_rankings(product_rankings, bench)
+            watch.lap(f"product_{name}")
+        for n, (sentence, gold, ranking, base) in enumerate(
+                zip(bench.sentences, bench.gold, rankings, base_rankings, strict=True)):
+            line = {"set": name, "sentence": sentence, "gold": sorted(labels[i] for i in gold),
+                    "top10": _top(ranking, labels), "baseline_top10": _top(base, labels)}
+            if product:
+                line["product_top10"] = _top(product_rankings[n], labels)
+            lines.append(json.dumps(line))
     seconds = watch.laps | {"total": watch.total()}
     result = decorte.BenchmarkMetrics(
         run=decorte.BenchmarkRun(
@@ -109,8 +126,12 @@ def evaluate_decorte(settings: Settings, data_dir: Path, out_dir: Path,
             n_labels=len(labels), model_id=encoder.model_id, ranker=ranker.name,
             baseline_ranker=baseline.name, esco_texts=texts.source,
             esco_matched=texts.matched, label_vectors="cache" if cached else "built",
-            sentence_limit=limit, started_at=started_at, seconds=seconds),
-        sets=sets, baseline=base_sets, gain=decorte.gains(sets, base_sets))
+            sentence_limit=limit, started_at=started_at, seconds=seconds,
+            product_ranker=product.name if product else None,
+            product_taxonomy=f"{served.ref} {served.content_hash}" if served else None,
+            product_labels_covered=product.covered if product else None),
+        sets=sets, baseline=base_sets, gain=decorte.gains(sets, base_sets),
+        product=product_sets)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "metrics.json").write_text(result.model_dump_json(indent=2) + "\n",
                                           encoding="utf-8")

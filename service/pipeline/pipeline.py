@@ -26,6 +26,13 @@ from service.pipeline.calibrate import (
     evidence_features,
 )
 from service.pipeline.embed import Embedder, Vectors
+from service.pipeline.hybrid import (
+    HybridRetriever,
+    HybridScorer,
+    HybridSkillIndex,
+    SentenceQueries,
+    clause_texts,
+)
 from service.pipeline.prior import ExperiencePrior, experience_vector
 from service.pipeline.quality import QualityEstimator
 from service.pipeline.rationale import RationaleWriter
@@ -35,7 +42,7 @@ from service.pipeline.segment import Segment, SentenceSegmenter
 from service.pipeline.select import UNCALIBRATED, ConfidencePolicy
 from service.pipeline.sources import profile_sources
 
-PIPELINE_VERSION = "1.3.0"
+PIPELINE_VERSION = "1.4.0"
 
 
 class Component(Protocol):
@@ -50,13 +57,15 @@ class ExtractionPipeline:
 
     Embedding is the only step that needs the model; the API runs it through the batching
     worker, the CLI and the eval harness call ``run`` with an embedder directly. Both paths
-    share every other step.
+    share every other step. What is embedded is ``texts_to_embed``: every segment, then, when a
+    framework retrieves by the hybrid score, each segment's clauses.
     """
 
     def __init__(
         self,
         segmenter: SentenceSegmenter | None = None,
         retriever: CandidateRetriever | None = None,
+        hybrid: HybridRetriever | None = None,
         scorer: EvidenceWeightedScorer | None = None,
         policy: ConfidencePolicy | None = None,
         writer: RationaleWriter | None = None,
@@ -68,6 +77,7 @@ class ExtractionPipeline:
     ) -> None:
         self.segmenter = segmenter or SentenceSegmenter()
         self.retriever = retriever or CandidateRetriever()
+        self.hybrid = hybrid or HybridRetriever()
         self.scorer = scorer or EvidenceWeightedScorer()
         self.policy = policy or ConfidencePolicy()
         self.writer = writer or RationaleWriter()
@@ -92,6 +102,9 @@ class ExtractionPipeline:
         if self.quality is not None:
             stages["quality"] = self.quality
         named = {stage: f"{c.name}.v{c.version}" for stage, c in stages.items()}
+        # Frameworks whose manifest asks for it (the full ESCO taxonomy) retrieve this way.
+        named["retrieve_hybrid"] = (f"{self.hybrid.name}.v{self.hybrid.version}+"
+                                    f"{HybridScorer.name}.v{HybridScorer.version}")
         if self.quality is not None:
             named["quality"] += f"+{self.quality.artefact}"
         named["crosswalk"] = f"crosswalk+{self.crosswalk.version}"
@@ -115,6 +128,14 @@ class ExtractionPipeline:
             segments += self.segmenter.segment(source, text)
         return segments
 
+    def texts_to_embed(self, segments: Sequence[Segment],
+                       indexes: Sequence[SkillIndex]) -> list[str]:
+        """The segments' texts, then their clauses if any framework retrieves by hybrid score."""
+        texts = [s.text for s in segments]
+        if any(isinstance(index, HybridSkillIndex) for index in indexes):
+            texts += clause_texts(texts)[0]
+        return texts
+
     def assert_skills(
         self,
         experience: Experience,
@@ -124,8 +145,11 @@ class ExtractionPipeline:
         options: ExtractionOptions,
         model_id: str,
     ) -> ExtractionResult:
-        """Everything after embedding: quality, retrieve, score, calibrate, select, explain."""
-        quality = (self.quality.estimate(experience, list(segments), vectors,
+        """Everything after embedding: quality, retrieve, score, calibrate, select, explain.
+
+        ``vectors`` has one row per text of ``texts_to_embed``.
+        """
+        quality = (self.quality.estimate(experience, list(segments), vectors[: len(segments)],
                                          experience.quality_indicators)
                    if self.quality is not None else None)
         levels = quality.levels() if quality is not None else None
@@ -168,18 +192,26 @@ class ExtractionPipeline:
         """Every scored skill of one framework, strongest first, with what the calibrator reads.
 
         The API, the eval harness and ``eval calibrate`` all read candidates through here.
-        ``priors`` (competency code -> probability) default to the fitted ExperiencePrior's;
-        ``eval calibrate`` passes out-of-fold ones.
+        ``vectors`` has one row per text of ``texts_to_embed`` (a hybrid framework needs the
+        clauses' rows). ``priors`` (competency code -> probability) default to the fitted
+        ExperiencePrior's; ``eval calibrate`` passes out-of-fold ones.
         """
         taxonomy = index.taxonomy
+        texts = [s.text for s in segments]
+        sentence_vectors = vectors[: len(segments)]
         if priors is None and self.prior is not None:
-            priors = self.prior.for_framework(taxonomy.id, experience_vector(vectors))
+            priors = self.prior.for_framework(taxonomy.id, experience_vector(sentence_vectors))
         priors = priors or {}
-        matches = self.retriever.retrieve(vectors, index)
+        hybrid = index if isinstance(index, HybridSkillIndex) else None
+        matches = (self.hybrid.retrieve(SentenceQueries.split(texts, vectors), hybrid) if hybrid
+                   else self.retriever.retrieve(sentence_vectors, index))
         evidence = self.scorer.aggregate(index.taxonomy.id, matches, list(segments),
                                          profile_sources(experience))
         evidence.sort(key=lambda e: -e.score)
-        whole = document_similarities(vectors, index) if evidence else {}
+        whole: dict[str, float] = {}
+        if evidence:
+            whole = (hybrid.document_similarities(sentence_vectors) if hybrid
+                     else document_similarities(sentence_vectors, index))
         return [(skill, CandidateContext(
                     rank=rank, top_score=evidence[0].score,
                     document_similarity=whole.get(skill.item.identifier, 0.0),
@@ -191,7 +223,8 @@ class ExtractionPipeline:
             options: ExtractionOptions | None = None) -> ExtractionResult:
         """The whole pipeline in the calling thread."""
         segments = self.segment(experience)
-        vectors = (embedder.embed([s.text for s in segments]) if segments
+        texts = self.texts_to_embed(segments, indexes)
+        vectors = (embedder.embed(texts) if texts
                    else np.zeros((0, embedder.dimension), dtype=np.float32))
         return self.assert_skills(experience, segments, vectors, indexes,
                                   options or ExtractionOptions(), embedder.model_id)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from service.domain.taxonomy import SkillItem, SkillType, Taxonomy
+from service.domain.taxonomy import Retrieval, SkillItem, SkillType, Taxonomy
 from service.errors import InvalidTaxonomyPackage
 
 
@@ -17,8 +17,13 @@ def content_hash(package: Mapping[str, Any]) -> str:
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def taxonomy_from_case(package: Mapping[str, Any], manifest: Mapping[str, Any]) -> Taxonomy:
-    """Build a Taxonomy from a CASE package and its manifest, or say what is wrong with it."""
+def taxonomy_from_case(package: Mapping[str, Any], manifest: Mapping[str, Any],
+                       alternative_labels: Mapping[str, Sequence[str]] | None = None) -> Taxonomy:
+    """Build a Taxonomy from a CASE package and its manifest, or say what is wrong with it.
+
+    ``alternative_labels`` (item identifier -> names) come from a sidecar file some bundled
+    packages ship beside the package (``StoredPackage.alternative_labels``).
+    """
     problems: list[str] = []
     if not isinstance(package, Mapping):
         raise InvalidTaxonomyPackage("A CASE package is a JSON object with a CFDocument.")
@@ -69,7 +74,9 @@ def taxonomy_from_case(package: Mapping[str, Any], manifest: Mapping[str, Any]) 
             "The package is not usable: " + "; ".join(problems[:20])
             + (f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""))
 
-    items = tuple(_skill_item(identifier, raw, parents.get(identifier))
+    alternatives = alternative_labels or {}
+    items = tuple(_skill_item(identifier, raw, parents.get(identifier),
+                              tuple(alternatives.get(identifier, ())))
                   for identifier, raw in items_by_id.items())
     return Taxonomy(
         id=str(manifest["id"]),
@@ -82,10 +89,12 @@ def taxonomy_from_case(package: Mapping[str, Any], manifest: Mapping[str, Any]) 
         source=str(manifest.get("source") or document.get("officialSourceURL") or ""),
         licence=str(manifest.get("licence") or ""),
         description=str(document.get("description") or ""),
+        retrieval=Retrieval(manifest.get("retrieval", Retrieval.DENSE)),
     )
 
 
-def _skill_item(identifier: str, raw: Mapping[str, Any], parent: str | None) -> SkillItem:
+def _skill_item(identifier: str, raw: Mapping[str, Any], parent: str | None,
+                alternative_labels: tuple[str, ...]) -> SkillItem:
     full = str(raw["fullStatement"]).strip()
     short = str(raw.get("abbreviatedStatement") or "").strip()
     notes = str(raw.get("notes") or "").strip()
@@ -105,6 +114,7 @@ def _skill_item(identifier: str, raw: Mapping[str, Any], parent: str | None) -> 
         uri=str(raw.get("uri") or f"urn:uuid:{identifier}"),
         item_type=str(raw["CFItemType"]) if raw.get("CFItemType") else None,
         parent=parent,
+        alternative_labels=alternative_labels,
     )
 
 

@@ -45,7 +45,8 @@ class TaxonomyCatalog:
         stored = bundled_packages(directory) + (imported.all() if imported else [])
         for package in stored:
             try:
-                taxonomy = taxonomy_from_case(package.read(), package.manifest)
+                taxonomy = taxonomy_from_case(package.read(), package.manifest,
+                                              package.alternative_labels())
             except InvalidTaxonomyPackage as exc:
                 raise InvalidTaxonomyPackage(f"{package.package_path}: {exc.detail}") from exc
             catalog.add(CatalogEntry(taxonomy, package))

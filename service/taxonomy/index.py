@@ -14,8 +14,9 @@ import faiss
 import numpy as np
 import structlog
 
-from service.domain.taxonomy import SkillItem, Taxonomy
+from service.domain.taxonomy import Retrieval, SkillItem, Taxonomy
 from service.pipeline.embed import Embedder, Vectors
+from service.pipeline.hybrid import HybridScorer, HybridSkillIndex
 
 log = structlog.get_logger(__name__)
 
@@ -148,6 +149,26 @@ class FaissSkillIndex:
         return cls(taxonomy, index, rows)
 
 
+def hybrid_index(index: FaissSkillIndex) -> HybridSkillIndex:
+    """The framework's hybrid ranking, from vectors the index already holds: each item's label
+    facet, and its label + description facet as its description (the label where it has none)."""
+    items = index.taxonomy.items
+    vectors = index.vectors()
+    labels = np.zeros((len(items), vectors.shape[1]), dtype=np.float32)
+    descriptions = np.zeros_like(labels)
+    described = np.zeros(len(items), dtype=bool)
+    for row, vector in zip(index.rows, vectors, strict=True):
+        if row.facet == "label":
+            labels[row.item] = vector
+        elif row.facet == "description":
+            descriptions[row.item] = vector
+            described[row.item] = True
+    descriptions[~described] = labels[~described]
+    scorer = HybridScorer.fit([i.label for i in items], [i.alternative_labels for i in items],
+                              labels, descriptions)
+    return HybridSkillIndex(index, scorer)
+
+
 class IndexStore:
     """Loads a taxonomy's index from the cache, building and caching it when missing."""
 
@@ -176,6 +197,13 @@ class IndexStore:
     def save(self, index: FaissSkillIndex) -> None:
         """Cache an index built elsewhere (e.g. from vectors the batching worker embedded)."""
         index.save(self.path_for(index.taxonomy))
+
+    def load_serving(self, taxonomy: Taxonomy
+                     ) -> tuple[FaissSkillIndex | HybridSkillIndex, bool]:
+        """(the index requests search, built): the hybrid one where the manifest asks for it,
+        made from the cached vectors (nothing more is embedded)."""
+        index, built = self.load_or_build(taxonomy)
+        return (hybrid_index(index) if taxonomy.retrieval is Retrieval.HYBRID else index), built
 
     def load_or_build(self, taxonomy: Taxonomy) -> tuple[FaissSkillIndex, bool]:
         """(index, built) where ``built`` says whether it had to be built now."""

@@ -35,6 +35,14 @@ class StoredPackage:
         """The CASE package as stored."""
         return read_json(self.package_path)
 
+    def alternative_labels(self) -> dict[str, list[str]]:
+        """Item identifier -> every alternative name, from the sidecar the manifest names."""
+        sidecar = self.manifest.get("alternative_labels")
+        if not sidecar:
+            return {}
+        names = read_json(self.package_path.with_name(str(sidecar)))
+        return {str(k): [str(n) for n in v] for k, v in names.items() if isinstance(v, list)}
+
     def read_bytes(self) -> bytes:
         """The package's JSON text as stored (uncompressed)."""
         return _read_bytes(self.package_path)

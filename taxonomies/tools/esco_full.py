@@ -6,14 +6,18 @@ Every row with an ESCO URI and a preferred label becomes one CFItem (13,679; 260
 merged CSV have lost their labels and are left out): name = ESCO preferred label,
 description = ESCO description (with the leftover labels some rows start with removed, as in
 ``esco_transversal.py``), keyword = ESCO's first alternative label, code and identifier =
-the UUID of the ESCO URI. ESCO's text is reused with the acknowledgement "ESCO, European
-Commission". The CSV names no skill groups, so the framework is flat.
+the UUID of the ESCO URI. Every alternative label goes to a sidecar,
+``alternative-labels.json.gz`` (item identifier -> labels), which the hybrid retrieval's lexical
+view reads and which is never embedded (the manifest names it). ESCO's text is reused with
+the acknowledgement "ESCO, European Commission". The CSV names no skill groups, so the
+framework is flat.
 
 The package is written gzipped (``package.json.gz``, deterministic bytes): as plain JSON it is
 about 15 MB. Embedding cost decides the facets: each skill is indexed as its label, its label +
 description and one alternative label (about 39,600 vectors, 610,000 tokens, against 234,000
 tokens for all other bundled frameworks together). Every alternative label would be 80,000
 vectors; three would be 64,000 vectors and 780,000 tokens, more than the test suite can build.
+The sidecar is outside the package, so it changes neither the content hash nor the index.
 """
 
 from __future__ import annotations
@@ -30,10 +34,11 @@ sys.path.insert(0, str(ROOT))
 
 from esco_transversal import DEFAULT_CSV, clean_description  # noqa: E402
 
-from service.taxonomy.esco import package_from_rows  # noqa: E402
+from service.taxonomy.esco import alternative_labels, package_from_rows  # noqa: E402
 
 DEFAULT_OUT = ROOT / "taxonomies" / "esco"
 MAX_KEYWORDS = 1
+ALTERNATIVE_LABELS = "alternative-labels.json.gz"
 LICENCE = (
     "ESCO, European Commission. ESCO is published by the European Commission and may be reused "
     "provided the source is acknowledged (Commission Decision 2011/833/EU on the reuse of "
@@ -71,14 +76,25 @@ def main() -> None:
         "id": "esco", "title": package["CFDocument"]["title"], "version": "1.0.0",
         "skill_type": "technical", "default": False, "source": "https://esco.ec.europa.eu/",
         "licence": LICENCE, "origin": "bundled",
+        # Ranked by the hybrid score (service/pipeline/hybrid.py): literal skill names matter.
+        "retrieval": "hybrid", "alternative_labels": ALTERNATIVE_LABELS,
     }
+    alternatives = {}
+    for item, row in zip(package["CFItems"], rows, strict=True):
+        names = alternative_labels(item["fullStatement"], row["alt_labels"], limit=1_000)
+        if names:
+            alternatives[item["identifier"]] = names
     args.out.mkdir(parents=True, exist_ok=True)
     raw = (json.dumps(package, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
     (args.out / "package.json.gz").write_bytes(gzip.compress(raw, compresslevel=9, mtime=0))
+    sidecar = json.dumps(alternatives, ensure_ascii=False, separators=(",", ":")) + "\n"
+    (args.out / ALTERNATIVE_LABELS).write_bytes(
+        gzip.compress(sidecar.encode(), compresslevel=9, mtime=0))
     (args.out / "manifest.json").write_text(
         json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {args.out}: {len(package['CFItems'])} skills ({skipped} rows without a label "
-          f"left out), {len(raw) / 1e6:.1f} MB as JSON")
+          f"left out), {len(raw) / 1e6:.1f} MB as JSON; "
+          f"{sum(map(len, alternatives.values()))} alternative labels in {ALTERNATIVE_LABELS}")
 
 
 if __name__ == "__main__":

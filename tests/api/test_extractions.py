@@ -31,8 +31,9 @@ def food_drive(client: TestClient) -> dict[str, Any]:
 def test_result_records_versions(food_drive: dict[str, Any]) -> None:
     assert food_drive["model_id"] == "all-minilm-l6-v2"
     assert food_drive["pipeline_version"]
-    assert set(food_drive["components"]) == {"segment", "retrieve", "score", "select", "explain",
-                                             "quality", "prior", "calibrate", "crosswalk"}
+    assert set(food_drive["components"]) == {"segment", "retrieve", "retrieve_hybrid", "score",
+                                             "select", "explain", "quality", "prior",
+                                             "calibrate", "crosswalk"}
     ids = {t["id"] for t in food_drive["taxonomies"]}
     assert {"ngss-sep", "ngss-ccc", "career-clusters-2024", "america-succeeds"} <= ids
     assert all(t["version"] and t["content_hash"].startswith("sha256:")

@@ -10,7 +10,7 @@ import pytest
 
 from service.evaluation import decorte
 from service.evaluation.service import evaluate_decorte
-from service.pipeline.lexical import LexicalMatcher
+from service.pipeline.hybrid import HybridScorer
 from service.runtime import load_encoder
 from tests.conftest import SHARED, make_settings
 
@@ -60,7 +60,11 @@ def test_both_rankers_on_twenty_sentences(tmp_path: Path) -> None:
     assert result.run.baseline_ranker == "bi-encoder.nearest-label.v1"
     assert result.run.ranker == "hybrid.clauses-description-lexical.v1"
     assert (result.run.esco_texts, result.run.esco_matched) == ("labels-only", 0)
-    for sets in (result.sets, result.baseline):
+    # The API's ESCO retrieval, ranked in the same run: the same component over the package.
+    assert result.run.product_ranker == result.run.ranker
+    assert (result.run.product_taxonomy or "").startswith("esco@1.0.0 sha256:")
+    assert result.run.product_labels_covered == 13_231
+    for sets in (result.sets, result.baseline, result.product):
         for scores in sets.values():
             assert scores.n_sentences == 20
             assert 0 < scores.rp_at_1 <= scores.mrr <= 1  # a top-1 hit is a reciprocal rank of 1
@@ -70,11 +74,13 @@ def test_both_rankers_on_twenty_sentences(tmp_path: Path) -> None:
             result.sets[name].rp_at_5 - result.baseline[name].rp_at_5, abs=1e-4)
     lines = (tmp_path / "out" / "predictions.jsonl").read_text().splitlines()
     first = json.loads(lines[0])
-    assert len(lines) == 40 and len(first["top10"]) == len(first["baseline_top10"]) == 10
+    assert len(lines) == 40
+    assert len(first["top10"]) == len(first["baseline_top10"]) == len(first["product_top10"]) == 10
     again = evaluate_decorte(settings, DATA, tmp_path / "again", limit=20, progress=False,
-                             esco_csv=tmp_path / "absent.csv")
+                             esco_csv=tmp_path / "absent.csv", taxonomy=None)
     assert again.run.label_vectors == "cache"  # keyed by model and the labels
     assert again.sets == result.sets and again.baseline == result.baseline
+    assert again.product == {} and again.run.product_ranker is None
 
 
 def test_label_texts_come_from_the_esco_file(tmp_path: Path) -> None:
@@ -94,14 +100,13 @@ def test_hybrid_ranker_finds_each_skill_a_sentence_lists(tmp_path: Path) -> None
               "manage staff", "coffee roasting", "use spreadsheets software", "C++"]
     encoder = load_encoder(make_settings(tmp_path))
     vectors = encoder.embed(labels)
-    ranker = decorte.HybridRanker(encoder, vectors, vectors, LexicalMatcher(labels))
+    ranker = decorte.HybridRanker(encoder, HybridScorer.fit(labels, [[] for _ in labels],
+                                                            vectors, vectors))
     baseline = decorte.BiEncoderRanker(encoder, vectors)
     sentence = "Solid experience with Java and SQL, ideally also Python"
     wanted = {0, 2, 3}
-    top = set(ranker.rank([sentence])[0].labels[:3].tolist())
-    assert top == wanted
-    scores = ranker.scores([sentence])[0]
-    assert scores.shape == (len(labels),)
-    assert len(baseline.rank([sentence])[0].labels) == len(labels)
+    ranking = ranker.rank([sentence])[0]
+    assert set(ranking.labels[:3].tolist()) == wanted
+    assert len(ranking.labels) == len(baseline.rank([sentence])[0].labels) == len(labels)
     with pytest.raises(ValueError, match="differ in length"):
-        decorte.HybridRanker(encoder, vectors, vectors[:2], LexicalMatcher(labels))
+        HybridScorer.fit(labels, [[] for _ in labels], vectors, vectors[:2])

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft201909Validator
 
+from service.domain.taxonomy import Retrieval
 from service.errors import InvalidTaxonomyPackage
 from service.settings import PROJECT_ROOT
 from service.taxonomy.authoring import compile_directory
@@ -120,6 +121,21 @@ def test_full_esco_is_optional_and_flat() -> None:
                for i in esco.items)
     teams = next(i for i in esco.items if i.label == "work in teams")
     assert teams.identifier == "60c78287-22eb-4103-9c8c-28deaa460da0"
+
+
+def test_esco_ships_every_alternative_label_and_embeds_one() -> None:
+    catalog = TaxonomyCatalog.from_directory(TAXONOMIES)
+    esco = catalog.get("esco")
+    assert esco.retrieval is Retrieval.HYBRID
+    assert all(t.retrieval is Retrieval.DENSE for t in catalog if t.id != "esco")
+    sql = next(i for i in esco.items if i.label == "SQL")
+    assert sql.keywords == ("Informix 4GL/SQL",)  # the one alternative label embedded
+    assert {"Informix 4GL/SQL", "SEQUEL"} <= set(sql.alternative_labels)
+    assert sum(len(i.alternative_labels) for i in esco.items) == 81_578
+    assert all(i.keywords == i.alternative_labels[:1] for i in esco.items)
+    # The sidecar is not part of the CASE package: same content hash with or without it.
+    package = _load(TAXONOMIES / "esco" / "package.json.gz")
+    assert taxonomy_from_case(package, {"id": "esco"}).content_hash == esco.content_hash
 
 
 def test_real_case_1_0_export_loads_although_the_strict_schema_refuses_it() -> None:
