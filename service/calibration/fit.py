@@ -215,9 +215,10 @@ def fit_calibration(pipeline: ExtractionPipeline, prepared: Sequence[_Prepared],
 
     Every choice is made on out-of-fold predictions (5 folds of whole experiences): the score
     maps are fitted on out-of-fold logits, the floors on the map's output, and the readings in
-    the report use a map cross-fitted on the other folds too. The pooled calibrator serves
-    frameworks nobody labelled, which have no prior: it is fitted with the prior feature held
-    at zero, so it gives the prior no weight.
+    the report use a map cross-fitted on the other folds too. The pooled calibrator, map and
+    thresholds serve frameworks nobody labelled, which have no prior: the calibrator is fitted
+    with the prior feature held at zero, so it gives the prior no weight, and its map and
+    floor are chosen on its own out-of-fold logits.
     """
     by_framework = _candidates(pipeline, prepared, indexes, levels,
                                priors or {n: {} for n in range(len(prepared))})
@@ -236,53 +237,69 @@ def fit_calibration(pipeline: ExtractionPipeline, prepared: Sequence[_Prepared],
     x_pooled = x.copy()
     x_pooled[:, FEATURES.index("experience_prior")] = 0.0
     calibrators = {CalibrationModel.POOLED: _logistic(x_pooled, labels)}
-    logits = _out_of_fold_logits(x_pooled, labels, pooled_rows, folds)
+    pooled_logits = _out_of_fold_logits(x_pooled, labels, pooled_rows, folds)
+    own_logits = pooled_logits.copy()
     report: dict[str, Any] = {}
     for fw in sorted(by_framework):
         rows = np.flatnonzero(frameworks == fw)
         positives = int(labels[rows].sum())
+        report[fw] = {"calibrator": "pooled", "candidates": len(rows), "positives": positives}
         if positives < MIN_POSITIVES:
-            report[fw] = {"calibrator": "pooled", "candidates": len(rows), "positives": positives}
             continue
         calibrators[fw] = _logistic(x[rows], labels[rows])
-        logits[rows] = _out_of_fold_logits(x, labels, rows, folds)[rows]
-        report[fw] = {"calibrator": "own", "candidates": len(rows), "positives": positives,
-                      "weights": dict(zip(FEATURES, np.round(calibrators[fw].coef, 3).tolist(),
-                                          strict=True))}
+        own_logits[rows] = _out_of_fold_logits(x, labels, rows, folds)[rows]
 
-    fitted = fit_score_maps(keys, logits, labels, folds, eligible=calibrators,
+    fitted = fit_score_maps(keys, pooled_logits, own_logits, labels, folds,
+                            eligible=set(calibrators) - {CalibrationModel.POOLED},
                             min_positives=MIN_MAP_POSITIVES)
+    # A framework serves with its own calibrator only through its own map: one without enough
+    # labelled codes for a map is served wholly by the pooled calibrator and map.
+    calibrators = {fw: c for fw, c in calibrators.items()
+                   if fw == CalibrationModel.POOLED or fw in fitted.maps}
+    served_logits = pooled_logits.copy()
+    for fw in set(calibrators) - {CalibrationModel.POOLED}:
+        rows = np.flatnonzero(frameworks == fw)
+        served_logits[rows] = own_logits[rows]
+        report[fw] |= {"calibrator": "own", "score_map": {"knots": len(fitted.maps[fw].knots)},
+                       "weights": dict(zip(FEATURES, np.round(calibrators[fw].coef, 3).tolist(),
+                                           strict=True))}
     mapped = np.asarray([fitted.probability(fw, z)
-                         for fw, z in zip(frameworks, logits, strict=True)])
-    cross_fitted = fitted.cross_fitted
-    for fw, score_map in fitted.maps.items():
-        if fw != CalibrationModel.POOLED:
-            report[fw]["score_map"] = {"knots": len(score_map.knots)}
+                         for fw, z in zip(frameworks, served_logits, strict=True)])
+    pooled_map = fitted.maps[CalibrationModel.POOLED]
+    pooled_mapped = np.asarray([pooled_map.probability(z) for z in pooled_logits])
 
     thresholds: dict[str, Thresholds] = {}
     floors: dict[str, float] = {}
+    # The pooled thresholds serve frameworks nobody labelled: chosen on the pooled calibrator
+    # and map over every labelled framework, the closest stand-in for an unlabelled one.
     for name in [CalibrationModel.POOLED, *sorted(by_framework)]:
-        rows = (pooled_rows if name == CalibrationModel.POOLED
-                else np.flatnonzero(frameworks == name))
-        gold = (sum(gold_counts.values()) if name == CalibrationModel.POOLED
-                else gold_counts.get(name, 0))
+        pooled = name == CalibrationModel.POOLED
+        rows = pooled_rows if pooled else np.flatnonzero(frameworks == name)
+        gold = sum(gold_counts.values()) if pooled else gold_counts.get(name, 0)
         subset = [keys[r] for r in rows]
-        floor = _best_floor(subset, mapped[rows], labels[rows], gold)
+        floor = _best_floor(subset, (pooled_mapped if pooled else mapped)[rows], labels[rows],
+                            gold)
         floor = round(float(np.clip(floor, 0.15, 0.6)), 3)
         medium = round(max(floor + 0.1, 0.5), 3)
         thresholds[name] = Thresholds(floor=floor, medium=medium,
                                       high=round(max(medium + 0.15, 0.7), 3))
-        if name == CalibrationModel.POOLED:
+        if pooled:
             continue
         floors[name] = floor
         report[name] |= {
             "thresholds": vars(thresholds[name]),
-            "out_of_fold": readings(subset, cross_fitted[rows], labels[rows], {name: floor},
-                                    gold).rounded()}
-    report["out_of_fold"] = readings(keys, cross_fitted, labels, floors,
+            "out_of_fold": readings(subset, fitted.cross_fitted[rows], labels[rows],
+                                    {name: floor}, gold).rounded()}
+    report["out_of_fold"] = readings(keys, fitted.cross_fitted, labels, floors,
                                      sum(gold_counts.values())).rounded()
-    report["score_map"] = {"knots": len(fitted.maps[CalibrationModel.POOLED].knots),
-                           "fitted_on_codes": len(rolled_rows(keys, logits))}
+    # What a framework nobody labelled gets: the pooled calibrator, map and thresholds, read
+    # out of fold on the labelled frameworks.
+    pooled_floor = thresholds[CalibrationModel.POOLED].floor
+    report["pooled_out_of_fold"] = readings(
+        keys, fitted.pooled_cross_fitted, labels, dict.fromkeys(by_framework, pooled_floor),
+        sum(gold_counts.values())).rounded()
+    report["score_map"] = {"knots": len(pooled_map.knots),
+                           "fitted_on_codes": len(rolled_rows(keys, pooled_logits))}
     model = CalibrationModel(version=version, trained_on=trained_on, model_id=model_id,
                              calibrators=calibrators, score_maps=fitted.maps,
                              thresholds=thresholds, notes={"report": report})

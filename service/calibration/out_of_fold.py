@@ -103,42 +103,48 @@ def cross_fitted_probabilities(keys: Sequence[RollUpKey], logits: np.ndarray,
 
 @dataclass(frozen=True)
 class FittedMaps:
-    """Score maps by framework (the pooled one for the rest), each row's cross-fitted score."""
+    """Score maps by framework (the pooled one for the rest), and cross-fitted probabilities:
+    each row as it would be served, and each row as the pooled calibrator and map would serve it.
+    """
 
     maps: dict[str, ScoreMap]
     cross_fitted: np.ndarray
+    pooled_cross_fitted: np.ndarray
 
     def probability(self, framework: str, logit: float) -> float:
         """A logit through its framework's map, or the pooled one."""
         return (self.maps.get(framework) or self.maps[CalibrationModel.POOLED]).probability(logit)
 
 
-def fit_score_maps(keys: Sequence[RollUpKey], logits: np.ndarray, labels: np.ndarray,
-                   folds: Sequence[np.ndarray], eligible: Collection[str],
+def fit_score_maps(keys: Sequence[RollUpKey], pooled_logits: np.ndarray, own_logits: np.ndarray,
+                   labels: np.ndarray, folds: Sequence[np.ndarray], eligible: Collection[str],
                    min_positives: int) -> FittedMaps:
-    """The pooled map over every framework, and an own map for each ``eligible`` framework
-    with at least ``min_positives`` labelled codes among its rolled-up rows.
+    """The pooled map, and an own map for each ``eligible`` framework with at least
+    ``min_positives`` labelled codes among its rolled-up rows.
 
-    One logit need not mean one rate across frameworks (each has its own calibrator, and
-    frameworks differ in how often their skills are shown); where a framework has enough
-    labels its own map says what its logits mean. Cross-fitted probabilities come from the map
-    a row would be served by, fitted without the row's fold.
+    The pooled map serves frameworks nobody labelled, through the pooled calibrator, so it is
+    fitted on the pooled calibrator's logits (``pooled_logits``) of every labelled framework.
+    An own map reads its framework's own calibrator (``own_logits``, on that framework's rows):
+    one logit need not mean one rate across frameworks, and where a framework has enough labels
+    its own map says what its logits mean. Cross-fitted probabilities come from the map a row
+    would be served by, fitted without the row's fold.
     """
-    best = rolled_rows(keys, logits)
-    maps = {CalibrationModel.POOLED: fit_score_map(logits[best], labels[best])}
-    cross_fitted = cross_fitted_probabilities(keys, logits, labels, folds)
+    best = rolled_rows(keys, pooled_logits)
+    maps = {CalibrationModel.POOLED: fit_score_map(pooled_logits[best], labels[best])}
+    pooled_cross_fitted = cross_fitted_probabilities(keys, pooled_logits, labels, folds)
+    cross_fitted = pooled_cross_fitted.copy()
     frameworks = np.asarray([key[0] for key in keys])
     for framework in sorted(set(frameworks.tolist()) & set(eligible)):
         rows = np.flatnonzero(frameworks == framework)
         subset = [keys[int(r)] for r in rows]
-        rolled = rows[rolled_rows(subset, logits[rows])]
+        rolled = rows[rolled_rows(subset, own_logits[rows])]
         if int(labels[rolled].sum()) < min_positives:
             continue
-        maps[framework] = fit_score_map(logits[rolled], labels[rolled])
+        maps[framework] = fit_score_map(own_logits[rolled], labels[rolled])
         cross_fitted[rows] = cross_fitted_probabilities(
-            subset, logits[rows], labels[rows],
+            subset, own_logits[rows], labels[rows],
             [np.flatnonzero(np.isin(rows, test)) for test in folds])
-    return FittedMaps(maps, cross_fitted)
+    return FittedMaps(maps, cross_fitted, pooled_cross_fitted)
 
 
 @dataclass(frozen=True)

@@ -97,7 +97,7 @@ def test_a_framework_with_enough_labels_gets_its_own_map_and_the_rest_share_the_
             labels.append(int(rng.random() < rate) if framework != "rare" else e % 2)
     z, y = np.asarray(logits), np.asarray(labels)
     folds = experience_folds([k[1] for k in keys], n_splits=5, seed=1)
-    fitted = fit_score_maps(keys, z, y, folds, eligible={"rich", "poor", "rare"},
+    fitted = fit_score_maps(keys, z, z, y, folds, eligible={"rich", "poor", "rare"},
                             min_positives=60)
     assert set(fitted.maps) == {"*", "rich", "poor"}
     assert fitted.probability("rich", 0.0) == pytest.approx(0.8, abs=0.1)
@@ -115,4 +115,20 @@ def test_a_framework_not_eligible_shares_the_pooled_map_however_many_labels() ->
     z = np.linspace(-1, 1, 300)
     y = (np.arange(300) % 2).astype(int)
     folds = experience_folds([k[1] for k in keys], n_splits=5, seed=1)
-    assert set(fit_score_maps(keys, z, y, folds, eligible=(), min_positives=10).maps) == {"*"}
+    assert set(fit_score_maps(keys, z, z, y, folds, eligible=(), min_positives=10).maps) == {"*"}
+
+
+def test_the_pooled_map_reads_the_pooled_calibrators_logits_and_own_maps_their_own() -> None:
+    # the pooled calibrator ranks well (logit = outcome); "own" ranks inversely: each map must
+    # be fitted on the logits it will be served with
+    keys: list[RollUpKey] = [("own", e, "c") for e in range(400)]
+    y = (np.arange(400) % 2).astype(int)
+    pooled = np.where(y == 1, 1.0, -1.0) + np.linspace(0, 0.1, 400)
+    own = -pooled
+    folds = experience_folds([k[1] for k in keys], n_splits=5, seed=1)
+    fitted = fit_score_maps(keys, pooled, own, y, folds, eligible={"own"}, min_positives=60)
+    assert fitted.maps["*"].probability(1.0) > 0.9 and fitted.maps["*"].probability(-1.0) < 0.1
+    # the own map is fitted on own logits, which do not rank: no logit gets a confident score
+    assert all(0.25 < fitted.probability("own", z) < 0.75 for z in (-1.0, 0.0, 1.0))
+    assert fitted.pooled_cross_fitted[y == 1].min() > 0.9
+    assert 0.25 < fitted.cross_fitted.min() and fitted.cross_fitted.max() < 0.75
