@@ -46,8 +46,9 @@ pytest: install browser
 
 test: lint typecheck pytest ## everything CI runs
 
-bench: install ## end-to-end latency through the HTTP API
+bench: build-index ## end-to-end latency through the HTTP API; ESCO retrieval, dense vs hybrid
 	$(BIN)/python bench/latency.py
+	$(BIN)/python bench/esco_retrieval.py
 
 DEV  := eval/datasets/experiences-v1/dev.jsonl
 TEST := eval/datasets/experiences-v1/test.jsonl
