@@ -13,6 +13,7 @@ the pipeline retrieves with it the skills of a framework whose manifest says
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -88,18 +89,24 @@ class HybridScorer:
     SENTENCE, CLAUSE, DESCRIPTION = 0.7, 0.3, 0.2
 
     def __init__(self, label_vectors: Vectors, description_vectors: Vectors,
-                 lexical: LexicalMatcher) -> None:
+                 lexical: LexicalMatcher, names_digest: str = "") -> None:
         if not (len(label_vectors) == len(description_vectors) == lexical.size):
             raise ValueError("labels, descriptions and the lexical matcher differ in length")
         self._labels = np.ascontiguousarray(label_vectors, dtype=np.float32)
         self._descriptions = np.ascontiguousarray(description_vectors, dtype=np.float32)
         self._lexical = lexical
+        # Which names the lexical view matches. Alternative labels may ship beside a package
+        # (ESCO's sidecar), outside its content hash; results record this digest instead.
+        self.names_digest = names_digest
 
     @classmethod
     def fit(cls, labels: Sequence[str], alternatives: Sequence[Sequence[str]],
             label_vectors: Vectors, description_vectors: Vectors) -> HybridScorer:
         """The scorer of one list of skills: their names' vectors and TF-IDF views."""
-        return cls(label_vectors, description_vectors, LexicalMatcher(labels, alternatives))
+        names = "\n".join(f"{label}\t{'|'.join(alts)}"
+                           for label, alts in zip(labels, alternatives, strict=True))
+        return cls(label_vectors, description_vectors, LexicalMatcher(labels, alternatives),
+                   hashlib.sha256(names.encode("utf-8")).hexdigest()[:16])
 
     @property
     def component(self) -> str:

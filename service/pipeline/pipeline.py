@@ -178,7 +178,7 @@ class ExtractionPipeline:
         return ExtractionResult(
             model_id=model_id,
             pipeline_version=self.version,
-            components=self.components,
+            components=self.components | self._names_matched(indexes),
             taxonomies=[TaxonomyVersion(id=i.taxonomy.id, version=i.taxonomy.version,
                                         content_hash=i.taxonomy.content_hash) for i in indexes],
             assertions=assertions,
@@ -228,6 +228,12 @@ class ExtractionPipeline:
                    else np.zeros((0, embedder.dimension), dtype=np.float32))
         return self.assert_skills(experience, segments, vectors, indexes,
                                   options or ExtractionOptions(), embedder.model_id)
+
+    @staticmethod
+    def _names_matched(indexes: Sequence[SkillIndex]) -> dict[str, str]:
+        """For each hybrid framework, the digest of the names its lexical view matched."""
+        hybrid = [i for i in indexes if isinstance(i, HybridSkillIndex)]
+        return {f"names:{i.taxonomy.id}": f"sha256:{i.scorer.names_digest}" for i in hybrid}
 
     def _assertion(self, skill: SkillEvidence, score: float, level: ConfidenceLevel,
                    taxonomy: Taxonomy, selected: Sequence[str]) -> SkillAssertion:

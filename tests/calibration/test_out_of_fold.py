@@ -131,4 +131,4 @@ def test_the_pooled_map_reads_the_pooled_calibrators_logits_and_own_maps_their_o
     # the own map is fitted on own logits, which do not rank: no logit gets a confident score
     assert all(0.25 < fitted.probability("own", z) < 0.75 for z in (-1.0, 0.0, 1.0))
     assert fitted.pooled_cross_fitted[y == 1].min() > 0.9
-    assert 0.25 < fitted.cross_fitted.min() and fitted.cross_fitted.max() < 0.75
+    assert fitted.cross_fitted.min() > 0.25 and fitted.cross_fitted.max() < 0.75

@@ -82,11 +82,27 @@ def test_the_pipeline_embeds_clauses_only_for_a_hybrid_framework(
     result = pipeline.run(experience, encoder, [index])
     assert result.components["retrieve_hybrid"] == (
         "retrieve.hybrid.v1+hybrid.clauses-description-lexical.v1")
+    # the names the lexical view matched are recorded (alternative labels ship outside the
+    # package's content hash); a dense-only result records none
+    assert result.components["names:tiny"] == f"sha256:{index.scorer.names_digest}"
+    assert not any(k.startswith("names:")
+                   for k in pipeline.run(experience, encoder, [index.dense]).components)
     found = {a.skill.label: a for a in result.assertions}
     assert {"SQL", "Java (computer programming)"} <= set(found)
     span = found["SQL"].evidence_spans[0]
     assert experience.narrative[span.start:span.end] == span.text
     assert 0.25 <= span.similarity <= 1
+
+
+def test_the_names_digest_changes_with_any_alternative_label(encoder: SentenceEncoder) -> None:
+    vectors = encoder.embed(["SQL", "Java"])
+
+    def digest(alternatives: list[list[str]]) -> str:
+        return HybridScorer.fit(["SQL", "Java"], alternatives, vectors, vectors).names_digest
+
+    assert digest([["SEQUEL"], []]) == digest([["SEQUEL"], []])
+    assert len({digest([["SEQUEL"], []]), digest([["SEQUEL", "T-SQL"], []]),
+                digest([[], ["SEQUEL"]])}) == 3
 
 
 def test_a_scorer_of_another_length_is_refused(encoder: SentenceEncoder,
