@@ -67,7 +67,7 @@ def evaluate_decorte(settings: Settings, data_dir: Path, out_dir: Path,
     ``esco_csv`` (ESCO skills with descriptions and alternative labels) defaults to
     ``esco/esco_skills.csv`` beside the benchmark's directory; without it the hybrid ranker
     uses the labels alone. ``taxonomy`` (an installed framework with hybrid retrieval) is also
-    ranked exactly as the API retrieves it, as ``product``; None leaves that out.
+    ranked by the scorer the API retrieves it with, as ``product``; None leaves that out.
     """
     labels_path = data_dir / decorte.LABELS_FILE
     if not labels_path.exists():
