@@ -101,10 +101,12 @@ async def run_http(base: str, key: str, bodies: list[dict[str, Any]], rounds: in
 
 
 def model_only(bodies: list[dict[str, Any]], rounds: int) -> tuple[list[float], int]:
-    """Embed exactly the segments the service embeds, one model call per experience."""
+    """Embed exactly the texts the service embeds (segments and their clauses), one model call
+    per experience."""
     encoder = load_encoder(Settings())
     pipeline = ExtractionPipeline()
-    texts = [[s.text for s in pipeline.segment(Experience.model_validate(b))] for b in bodies]
+    texts = [pipeline.texts_to_embed(pipeline.segment(Experience.model_validate(b)))
+             for b in bodies]
     timings = []
     for _ in range(rounds):
         for batch in texts:

@@ -49,7 +49,12 @@ MIN_MAP_POSITIVES = 60  # labelled codes below this: the framework shares the po
 class _Prepared:
     record: LabelledExperience
     segments: list[Segment]
-    vectors: Vectors
+    vectors: Vectors  # one row per text of ExtractionPipeline.texts_to_embed
+
+    @property
+    def sentence_vectors(self) -> Vectors:
+        """The segments' own rows (without their clauses')."""
+        return self.vectors[: len(self.segments)]
 
 
 @dataclass
@@ -73,7 +78,7 @@ def fit_quality(prepared: Sequence[_Prepared], rubric: Rubric, version: str, tra
                 ) -> tuple[QualityModel, dict[str, dict[int, int]], dict[str, float]]:
     """Multinomial logistic model per dimension; returns out-of-fold levels and accuracy."""
     estimator = QualityEstimator(rubric)
-    x = np.stack([estimator.features(p.record.experience, p.segments, p.vectors)[0]
+    x = np.stack([estimator.features(p.record.experience, p.segments, p.sentence_vectors)[0]
                   for p in prepared])
     mean, scale = _standardise(x)
     xs = (x - mean) / scale
@@ -127,7 +132,7 @@ def fit_prior(prepared: Sequence[_Prepared], indexes: Mapping[str, SkillIndex], 
     probes that never saw that experience (5 folds), so the calibrator learns how much an
     honest prior is worth rather than trusting an in-sample one.
     """
-    vectors = [experience_vector(p.vectors) for p in prepared]
+    vectors = [experience_vector(p.sentence_vectors) for p in prepared]
     dimension = next(len(v) for v in vectors if v is not None)
     frameworks = sorted({f for p in prepared for f in p.record.gold.labelled_frameworks})
     probes: dict[str, FrameworkProbe] = {}
@@ -313,7 +318,7 @@ def fit_all(records: Sequence[LabelledExperience], embedder: Embedder,
     prepared = []
     for record in records:
         segments = pipeline.segment(record.experience)
-        vectors = embedder.embed([s.text for s in segments])
+        vectors = embedder.embed(pipeline.texts_to_embed(segments))
         prepared.append(_Prepared(record, segments, vectors))
     stamp = datetime.now(UTC).strftime("%Y%m%d")
     version = f"{stamp}-{hashlib.sha256(dataset_hash.encode()).hexdigest()[:8]}"

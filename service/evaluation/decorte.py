@@ -32,7 +32,8 @@ from tqdm import tqdm
 from service.evaluation import metrics
 from service.evaluation.dataset import file_hash
 from service.pipeline.embed import Embedder, Vectors
-from service.pipeline.hybrid import HybridScorer, SentenceQueries
+from service.pipeline.hybrid import HybridScorer
+from service.pipeline.retrieve import SentenceQueries
 
 LABELS_FILE = "skills_en_label.txt"
 SETS = {"tech": "tech_validation_annotations.csv", "house": "house_validation_annotations.csv"}

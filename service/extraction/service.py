@@ -68,7 +68,7 @@ class ExtractionService:
         experience = request.experience()
         started = time.perf_counter()
         segments = await to_thread.run_sync(self.pipeline.segment, experience)
-        vectors = await self.embedder.embed(self.pipeline.texts_to_embed(segments, indexes))
+        vectors = await self.embedder.embed(self.pipeline.texts_to_embed(segments))
         result = await to_thread.run_sync(
             self.pipeline.assert_skills, experience, segments, vectors, indexes,
             request.options, self.embedder.model_id)

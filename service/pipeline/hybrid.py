@@ -21,55 +21,12 @@ import numpy as np
 import numpy.typing as npt
 
 from service.domain.taxonomy import SkillItem, Taxonomy
-from service.pipeline.embed import Embedder, Vectors
-from service.pipeline.lexical import LexicalMatcher, clauses
+from service.pipeline.embed import Vectors
+from service.pipeline.lexical import LexicalMatcher
 from service.pipeline.prior import experience_vector
-from service.pipeline.retrieve import Match, SkillIndex
+from service.pipeline.retrieve import Match, SentenceQueries, SkillIndex
 
 Scores = npt.NDArray[np.float32]
-
-
-def clause_texts(sentences: Sequence[str]) -> tuple[list[str], list[int]]:
-    """Every clause of every sentence, and the number of the sentence each belongs to."""
-    texts: list[str] = []
-    owners: list[int] = []
-    for n, sentence in enumerate(sentences):
-        found = clauses(sentence)
-        texts += found
-        owners += [n] * len(found)
-    return texts, owners
-
-
-@dataclass(frozen=True, slots=True)
-class SentenceQueries:
-    """Sentences and their clauses, embedded: what the hybrid score reads."""
-
-    sentences: Sequence[str]
-    vectors: Vectors
-    clause_vectors: Vectors
-    clause_owners: Sequence[int]  # the sentence of each clause vector
-
-    @classmethod
-    def embed(cls, sentences: Sequence[str], embedder: Embedder) -> SentenceQueries:
-        """Embed the sentences and their clauses in one call."""
-        clause, owners = clause_texts(sentences)
-        texts = [*sentences, *clause]
-        vectors = (embedder.embed(texts) if texts
-                   else np.zeros((0, embedder.dimension), dtype=np.float32))
-        return cls.split(sentences, vectors, owners)
-
-    @classmethod
-    def split(cls, sentences: Sequence[str], vectors: Vectors,
-              owners: Sequence[int] | None = None) -> SentenceQueries:
-        """From vectors of the sentences followed by their clauses (``clause_texts`` order)."""
-        if owners is None:
-            owners = clause_texts(sentences)[1]
-        if len(vectors) != len(sentences) + len(owners):
-            raise ValueError(f"{len(vectors)} vectors for {len(sentences)} sentences and "
-                             f"{len(owners)} clauses: embed the clauses too "
-                             "(ExtractionPipeline.texts_to_embed)")
-        n = len(sentences)
-        return cls(sentences, vectors[:n], vectors[n:], owners)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,23 +26,23 @@ from service.pipeline.calibrate import (
     evidence_features,
 )
 from service.pipeline.embed import Embedder, Vectors
-from service.pipeline.hybrid import (
-    HybridRetriever,
-    HybridScorer,
-    HybridSkillIndex,
-    SentenceQueries,
-    clause_texts,
-)
+from service.pipeline.hybrid import HybridRetriever, HybridScorer, HybridSkillIndex
 from service.pipeline.prior import ExperiencePrior, experience_vector
 from service.pipeline.quality import QualityEstimator
 from service.pipeline.rationale import RationaleWriter
-from service.pipeline.retrieve import CandidateRetriever, SkillIndex, document_similarities
+from service.pipeline.retrieve import (
+    CandidateRetriever,
+    SentenceQueries,
+    SkillIndex,
+    clause_texts,
+    document_similarities,
+)
 from service.pipeline.score import EvidenceWeightedScorer, SkillEvidence
 from service.pipeline.segment import Segment, SentenceSegmenter
 from service.pipeline.select import UNCALIBRATED, ConfidencePolicy
 from service.pipeline.sources import profile_sources
 
-PIPELINE_VERSION = "1.4.0"
+PIPELINE_VERSION = "1.5.0"
 
 
 class Component(Protocol):
@@ -57,8 +57,8 @@ class ExtractionPipeline:
 
     Embedding is the only step that needs the model; the API runs it through the batching
     worker, the CLI and the eval harness call ``run`` with an embedder directly. Both paths
-    share every other step. What is embedded is ``texts_to_embed``: every segment, then, when a
-    framework retrieves by the hybrid score, each segment's clauses.
+    share every other step. What is embedded is ``texts_to_embed``: every segment, then each
+    segment's clauses, which retrieval searches with too.
     """
 
     def __init__(
@@ -128,13 +128,11 @@ class ExtractionPipeline:
             segments += self.segmenter.segment(source, text)
         return segments
 
-    def texts_to_embed(self, segments: Sequence[Segment],
-                       indexes: Sequence[SkillIndex]) -> list[str]:
-        """The segments' texts, then their clauses if any framework retrieves by hybrid score."""
+    @staticmethod
+    def texts_to_embed(segments: Sequence[Segment]) -> list[str]:
+        """The segments' texts, then their clauses (``clause_texts`` order)."""
         texts = [s.text for s in segments]
-        if any(isinstance(index, HybridSkillIndex) for index in indexes):
-            texts += clause_texts(texts)[0]
-        return texts
+        return texts + clause_texts(texts)[0]
 
     def assert_skills(
         self,
@@ -192,8 +190,8 @@ class ExtractionPipeline:
         """Every scored skill of one framework, strongest first, with what the calibrator reads.
 
         The API, the eval harness and ``eval calibrate`` all read candidates through here.
-        ``vectors`` has one row per text of ``texts_to_embed`` (a hybrid framework needs the
-        clauses' rows). ``priors`` (competency code -> probability) default to the fitted
+        ``vectors`` has one row per text of ``texts_to_embed`` (segments, then their clauses).
+        ``priors`` (competency code -> probability) default to the fitted
         ExperiencePrior's; ``eval calibrate`` passes out-of-fold ones.
         """
         taxonomy = index.taxonomy
@@ -202,9 +200,10 @@ class ExtractionPipeline:
         if priors is None and self.prior is not None:
             priors = self.prior.for_framework(taxonomy.id, experience_vector(sentence_vectors))
         priors = priors or {}
+        queries = SentenceQueries.split(texts, vectors)
         hybrid = index if isinstance(index, HybridSkillIndex) else None
-        matches = (self.hybrid.retrieve(SentenceQueries.split(texts, vectors), hybrid) if hybrid
-                   else self.retriever.retrieve(sentence_vectors, index))
+        matches = (self.hybrid.retrieve(queries, hybrid) if hybrid
+                   else self.retriever.retrieve(queries, index))
         evidence = self.scorer.aggregate(index.taxonomy.id, matches, list(segments),
                                          profile_sources(experience))
         evidence.sort(key=lambda e: -e.score)
@@ -223,7 +222,7 @@ class ExtractionPipeline:
             options: ExtractionOptions | None = None) -> ExtractionResult:
         """The whole pipeline in the calling thread."""
         segments = self.segment(experience)
-        texts = self.texts_to_embed(segments, indexes)
+        texts = self.texts_to_embed(segments)
         vectors = (embedder.embed(texts) if texts
                    else np.zeros((0, embedder.dimension), dtype=np.float32))
         return self.assert_skills(experience, segments, vectors, indexes,

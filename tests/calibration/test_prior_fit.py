@@ -13,8 +13,9 @@ from service.calibration.fit import MIN_PROBE_POSITIVES, fit_prior
 def _prepared(vector: np.ndarray, codes: set[str]) -> Any:
     gold = SimpleNamespace(labelled_frameworks=["fw"],
                            skills=[SimpleNamespace(framework="fw", code=c) for c in codes])
-    return SimpleNamespace(record=SimpleNamespace(gold=gold),
-                           vectors=vector[None, :].astype(np.float32))
+    vectors = vector[None, :].astype(np.float32)
+    return SimpleNamespace(record=SimpleNamespace(gold=gold), vectors=vectors,
+                           sentence_vectors=vectors)
 
 
 def test_out_of_fold_priors_never_come_from_a_probe_that_saw_the_experience() -> None:

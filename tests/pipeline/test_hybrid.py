@@ -8,13 +8,9 @@ import pytest
 from service.domain.experience import Experience
 from service.domain.taxonomy import SkillItem, SkillType, Taxonomy
 from service.inference.encoder import SentenceEncoder
-from service.pipeline.hybrid import (
-    HybridRetriever,
-    HybridScorer,
-    HybridSkillIndex,
-    SentenceQueries,
-)
+from service.pipeline.hybrid import HybridRetriever, HybridScorer, HybridSkillIndex
 from service.pipeline.pipeline import ExtractionPipeline
+from service.pipeline.retrieve import SentenceQueries
 from service.runtime import load_encoder
 from service.taxonomy.index import FaissSkillIndex, hybrid_index
 from tests.conftest import make_settings
@@ -68,15 +64,14 @@ def test_alternative_labels_count_as_words(encoder: SentenceEncoder,
     assert scores.combined[0, manage] > others.max() + 0.1
 
 
-def test_the_pipeline_embeds_clauses_only_for_a_hybrid_framework(
+def test_the_pipeline_embeds_each_segment_then_its_clauses(
         encoder: SentenceEncoder, index: HybridSkillIndex) -> None:
     pipeline = ExtractionPipeline()
     experience = Experience.model_validate(
         {"category": "employment", "narrative": "I wrote SQL queries and Java services."})
     segments = pipeline.segment(experience)
-    assert pipeline.texts_to_embed(segments, [index.dense]) == [segments[0].text]
-    texts = pipeline.texts_to_embed(segments, [index])
-    assert texts[1:] == ["I wrote SQL queries", "Java services."]
+    texts = pipeline.texts_to_embed(segments)
+    assert texts == [segments[0].text, "I wrote SQL queries", "Java services."]
     with pytest.raises(ValueError, match="embed the clauses too"):
         SentenceQueries.split([segments[0].text], encoder.embed([segments[0].text]))
     result = pipeline.run(experience, encoder, [index])
