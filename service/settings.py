@@ -36,7 +36,11 @@ class Settings(BaseSettings):
     max_assertions_limit: int = Field(100, ge=1)
 
     # Inference worker: batches concurrent requests; a full queue answers 429.
-    embed_batch_size: int = Field(64, ge=1, le=1024)
+    embed_batch_size: int = Field(64, ge=1, le=1024)  # texts the batching worker sends at once
+    # Texts per forward pass of the model. The model sorts a call's texts by length and pads
+    # each pass to its longest, so short passes keep a request's short clauses from being
+    # padded to its longest sentence.
+    embed_forward_batch: int = Field(8, ge=1, le=1024)
     embed_max_wait_ms: float = Field(5.0, ge=0, le=1000)
     embed_queue_limit: int = Field(256, ge=1)
     torch_threads: int = Field(0, ge=0, description="0 lets torch decide")
