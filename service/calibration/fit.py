@@ -38,7 +38,7 @@ from service.pipeline.embed import Embedder, Vectors
 from service.pipeline.pipeline import ExtractionPipeline
 from service.pipeline.prior import ExperiencePrior, FrameworkProbe, experience_vector
 from service.pipeline.quality import QualityEstimator, QualityModel, Rubric, feature_names
-from service.pipeline.retrieve import SkillIndex
+from service.pipeline.retrieve import SentenceQueries, SkillIndex
 from service.pipeline.segment import Segment
 
 MIN_POSITIVES = 25  # below this a framework uses the pooled calibrator
@@ -49,12 +49,12 @@ MIN_MAP_POSITIVES = 60  # labelled codes below this: the framework shares the po
 class _Prepared:
     record: LabelledExperience
     segments: list[Segment]
-    vectors: Vectors  # one row per text of ExtractionPipeline.texts_to_embed
+    queries: SentenceQueries  # the segments and their clauses, embedded as the API does
 
     @property
     def sentence_vectors(self) -> Vectors:
-        """The segments' own rows (without their clauses')."""
-        return self.vectors[: len(self.segments)]
+        """The segments' own vectors (without their clauses')."""
+        return self.queries.vectors
 
 
 @dataclass
@@ -168,7 +168,7 @@ def _candidates(pipeline: ExtractionPipeline, prepared: Sequence[_Prepared],
         for framework in p.record.gold.labelled_frameworks:
             index = indexes[framework]
             for skill, context in pipeline.candidates(p.record.experience, p.segments,
-                                                      p.vectors, index, quality,
+                                                      p.queries, index, quality,
                                                       priors[n].get(framework, {})):
                 root = index.taxonomy.root_of(skill.item.identifier).code
                 rows.setdefault(framework, []).append(
@@ -319,7 +319,8 @@ def fit_all(records: Sequence[LabelledExperience], embedder: Embedder,
     for record in records:
         segments = pipeline.segment(record.experience)
         vectors = embedder.embed(pipeline.texts_to_embed(segments))
-        prepared.append(_Prepared(record, segments, vectors))
+        queries = SentenceQueries.split([s.text for s in segments], vectors)
+        prepared.append(_Prepared(record, segments, queries))
     stamp = datetime.now(UTC).strftime("%Y%m%d")
     version = f"{stamp}-{hashlib.sha256(dataset_hash.encode()).hexdigest()[:8]}"
     quality_model, oof_levels, accuracy = fit_quality(prepared, rubric, f"quality-{version}",

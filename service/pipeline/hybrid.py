@@ -23,7 +23,6 @@ import numpy.typing as npt
 from service.domain.taxonomy import SkillItem, Taxonomy
 from service.pipeline.embed import Vectors
 from service.pipeline.lexical import LexicalMatcher
-from service.pipeline.prior import experience_vector
 from service.pipeline.retrieve import Match, SentenceQueries, SkillIndex
 
 Scores = npt.NDArray[np.float32]
@@ -112,16 +111,16 @@ class HybridSkillIndex:
         """The dense index's nearest skills."""
         return self.dense.search(queries, k)
 
-    def document_similarities(self, vectors: Vectors) -> dict[str, float]:
-        """The whole experience (its normalised mean sentence vector) against every skill.
+    def document_similarities(self, experience: npt.NDArray[np.float64] | None
+                              ) -> dict[str, float]:
+        """The whole experience (``prior.experience_vector``) against every skill.
 
         Exact, where the dense view reads only the 64 nearest: a skill the hybrid score found
         far down the dense ranking is not taken for one the experience does not resemble.
         """
-        query = experience_vector(vectors)
-        if query is None:
+        if experience is None:
             return {}
-        cosine = self.scorer.cosines(query.astype(np.float32)[None, :])[0]
+        cosine = self.scorer.cosines(experience.astype(np.float32)[None, :])[0]
         return {item.identifier: float(c)
                 for item, c in zip(self.taxonomy.items, cosine, strict=True)}
 

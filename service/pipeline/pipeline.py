@@ -147,7 +147,8 @@ class ExtractionPipeline:
 
         ``vectors`` has one row per text of ``texts_to_embed``.
         """
-        quality = (self.quality.estimate(experience, list(segments), vectors[: len(segments)],
+        queries = SentenceQueries.split([s.text for s in segments], vectors)
+        quality = (self.quality.estimate(experience, list(segments), queries.vectors,
                                          experience.quality_indicators)
                    if self.quality is not None else None)
         levels = quality.levels() if quality is not None else None
@@ -156,7 +157,7 @@ class ExtractionPipeline:
         for index in indexes:
             taxonomy = index.taxonomy
             thresholds = self.thresholds(taxonomy.id)
-            for skill, context in self.candidates(experience, segments, vectors, index, levels):
+            for skill, context in self.candidates(experience, segments, queries, index, levels):
                 score = strength = skill.score
                 if self.calibration is not None:
                     strength = self.calibration.logit(taxonomy.id,
@@ -183,24 +184,23 @@ class ExtractionPipeline:
             quality_indicators=quality,
         )
 
-    def candidates(self, experience: Experience, segments: Sequence[Segment], vectors: Vectors,
-                   index: SkillIndex, quality_levels: dict[str, int] | None,
+    def candidates(self, experience: Experience, segments: Sequence[Segment],
+                   queries: SentenceQueries, index: SkillIndex,
+                   quality_levels: dict[str, int] | None,
                    priors: dict[str, float] | None = None
                    ) -> list[tuple[SkillEvidence, CandidateContext]]:
         """Every scored skill of one framework, strongest first, with what the calibrator reads.
 
         The API, the eval harness and ``eval calibrate`` all read candidates through here.
-        ``vectors`` has one row per text of ``texts_to_embed`` (segments, then their clauses).
-        ``priors`` (competency code -> probability) default to the fitted
-        ExperiencePrior's; ``eval calibrate`` passes out-of-fold ones.
+        ``queries`` are the segments and their clauses, embedded. ``priors`` (competency code ->
+        probability) default to the fitted ExperiencePrior's; ``eval calibrate`` passes
+        out-of-fold ones.
         """
         taxonomy = index.taxonomy
-        texts = [s.text for s in segments]
-        sentence_vectors = vectors[: len(segments)]
+        whole_vector = experience_vector(queries.vectors)
         if priors is None and self.prior is not None:
-            priors = self.prior.for_framework(taxonomy.id, experience_vector(sentence_vectors))
+            priors = self.prior.for_framework(taxonomy.id, whole_vector)
         priors = priors or {}
-        queries = SentenceQueries.split(texts, vectors)
         hybrid = index if isinstance(index, HybridSkillIndex) else None
         matches = (self.hybrid.retrieve(queries, hybrid) if hybrid
                    else self.retriever.retrieve(queries, index))
@@ -209,8 +209,8 @@ class ExtractionPipeline:
         evidence.sort(key=lambda e: -e.score)
         whole: dict[str, float] = {}
         if evidence:
-            whole = (hybrid.document_similarities(sentence_vectors) if hybrid
-                     else document_similarities(sentence_vectors, index))
+            whole = (hybrid.document_similarities(whole_vector) if hybrid
+                     else document_similarities(whole_vector, index))
         return [(skill, CandidateContext(
                     rank=rank, top_score=evidence[0].score,
                     document_similarity=whole.get(skill.item.identifier, 0.0),

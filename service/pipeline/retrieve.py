@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from service.domain.taxonomy import SkillItem, Taxonomy
 from service.pipeline.embed import Embedder, Vectors
@@ -112,16 +113,13 @@ class CandidateRetriever:
         return sorted(best.values(), key=lambda m: (m.segment, -m.similarity))
 
 
-def document_similarities(vectors: Vectors, index: SkillIndex, k: int = 64) -> dict[str, float]:
-    """The whole experience (its normalised mean sentence vector) against the skills.
+def document_similarities(experience: npt.NDArray[np.float64] | None, index: SkillIndex,
+                          k: int = 64) -> dict[str, float]:
+    """The whole experience (``prior.experience_vector``) against the skills' nearest ``k``.
 
     A sentence may miss a skill that the experience as a whole shows; this is the second view.
     """
-    if len(vectors) == 0:
+    if experience is None:
         return {}
-    mean = vectors.mean(axis=0)
-    norm = float(np.linalg.norm(mean))
-    if norm == 0.0:
-        return {}
-    query = (mean / norm).astype(np.float32)[None, :]
+    query = experience.astype(np.float32)[None, :]
     return {item.identifier: sim for item, sim, _ in index.search(query, k)[0]}
