@@ -1,4 +1,4 @@
-"""``python -m service eval {run,decorte,compare,calibrate}``: the harness from the command line."""
+"""``python -m service eval ...``: run, decorte, compare, agreement, calibrate."""
 
 from __future__ import annotations
 
@@ -40,6 +40,17 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     compare.add_argument("--all", action="store_true", help="include counts and per-code rows")
     compare.add_argument("--match", help="only metrics whose name contains this")
     compare.set_defaults(func=_compare)
+    agree = commands.add_parser(
+        "agreement", help="a second annotation read against the gold, and a run against both")
+    agree.add_argument("--dataset", type=Path, required=True, help="the labelled split")
+    agree.add_argument("--annotation", type=Path, required=True,
+                       help="JSONL of {id, skills, quality}: another reader's labels of it")
+    agree.add_argument("--run", type=Path,
+                       help="a run directory of `eval run` on the same split, to read against "
+                            "both annotators and their consensus")
+    agree.add_argument("--out", type=Path,
+                       help="JSON to write (default: RUN/agreement.json, else agreement.json)")
+    agree.set_defaults(func=_agreement)
     calibrate = commands.add_parser(
         "calibrate", help="fit the calibrators and the quality model on a labelled split")
     calibrate.add_argument("--dataset", type=Path, required=True,
@@ -55,6 +66,36 @@ def _calibrate(args: argparse.Namespace) -> int:
     summary = calibrate(args.dataset, get_settings())
     sys.stdout.write(json.dumps({k: v for k, v in summary.items() if k != "calibration"},
                                 indent=1) + "\n")
+    return 0
+
+
+def _agreement(args: argparse.Namespace) -> int:
+    from service.evaluation.dataset import DatasetError
+    from service.evaluation.service import evaluate_agreement
+
+    out = args.out or (args.run / "agreement.json" if args.run else Path("agreement.json"))
+    try:
+        result = evaluate_agreement(get_settings(), args.dataset, args.annotation, args.run, out)
+    except (DatasetError, OSError, ValueError) as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 2
+    lines = [f"{result.n_experiences} experiences; second annotator against the gold "
+             "(micro-F1 is symmetric; kappa over every code's yes/no):"]
+    for name, a in result.annotators.items():
+        kappa = f"{a.kappa:.3f}" if a.kappa is not None else "n/a"
+        lines.append(f"  {name}: micro-F1 {a.micro.f1:.3f} (clear labels only "
+                     f"{a.micro_clear.f1:.3f}), kappa {kappa}; labels {a.labels_reference} "
+                     f"vs {a.labels_second}")
+    lines.append("quality indicators, exact / within one: " + ", ".join(
+        f"{k} {q.exact:.3f} / {q.within_one:.3f}" for k, q in result.quality.items()))
+    if result.model is not None:
+        lines.append("the run's asserted codes, micro-F1 against the gold / the second "
+                     "annotator / their consensus:")
+        lines += [f"  {name}: {m.vs_reference.micro.f1:.3f} / {m.vs_second.micro.f1:.3f} / "
+                  f"{m.vs_consensus.micro.f1:.3f} ({m.disputed} disputed codes left out)"
+                  for name, m in result.model.items()]
+    lines.append(f"wrote {out}")
+    sys.stdout.write("\n".join(lines) + "\n")
     return 0
 
 

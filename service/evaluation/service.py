@@ -8,9 +8,10 @@ from pathlib import Path
 
 import structlog
 
-from service.evaluation import decorte, report
+from service.evaluation import agreement, decorte, report
+from service.evaluation.agreement import AgreementReport
 from service.evaluation.dataset import DatasetError, check_gold_codes, file_hash, load_dataset
-from service.evaluation.runner import PipelineRunner, now, run_info
+from service.evaluation.runner import ExperiencePrediction, PipelineRunner, now, run_info
 from service.evaluation.summary import RunMetrics, summarize
 from service.pipeline.hybrid import HybridScorer, HybridSkillIndex
 from service.runtime import load_catalog, load_encoder, load_indexes, load_pipeline
@@ -53,6 +54,28 @@ def evaluate_dataset(settings: Settings, dataset: Path, out_dir: Path,
     (out_dir / "report.html").write_text(report.render(result, predictions), encoding="utf-8")
     log.info("evaluation.completed", dataset=info.dataset, experiences=len(records),
              micro_f1=round(result.overall.strict.micro.f1, 4), seconds=seconds["total"])
+    return result
+
+
+def evaluate_agreement(settings: Settings, dataset: Path, annotation: Path,
+                       run_dir: Path | None, out: Path) -> AgreementReport:
+    """Read a second annotation of ``dataset`` against its gold, and ``run_dir``'s predictions
+    (a run of ``eval run`` on the same file) against both; write the report to ``out``."""
+    records = load_dataset(dataset)
+    frameworks = list(dict.fromkeys(f for r in records for f in r.gold.labelled_frameworks))
+    codes = {t.id: [i.code for i in t.items if i.parent is None]
+             for t in load_catalog(settings).select(frameworks)}
+    second = agreement.load_annotation(annotation, records, codes)
+    predictions = None
+    if run_dir is not None:
+        path = run_dir / "predictions.jsonl"
+        predictions = [ExperiencePrediction.model_validate_json(line)
+                       for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    result = agreement.agreement_report(_display(dataset), _display(annotation), records, second,
+                                        codes, predictions,
+                                        _display(run_dir) if run_dir is not None else None)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(result.model_dump_json(indent=2) + "\n", encoding="utf-8")
     return result
 
 
