@@ -58,6 +58,8 @@ calibrate: build-index ## refit calibrators and the quality model on the dev spl
 
 eval: build-index ## evaluate on the test split and the ESCO sentence benchmark
 	$(BIN)/python -m service eval run --dataset $(TEST) --out var/eval/runs/test
+	$(BIN)/python -m service eval agreement --dataset $(TEST) \
+		--annotation eval/datasets/experiences-v1/test.second-annotation.jsonl --run var/eval/runs/test
 	$(BIN)/python -m service eval decorte --out var/eval/runs/decorte
 
 clean:
