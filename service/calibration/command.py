@@ -3,26 +3,34 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from service.calibration.fit import fit_all
-from service.evaluation.dataset import file_hash, load_dataset
+from service.evaluation.dataset import DatasetError, file_hash, load_dataset
 from service.pipeline.quality import Rubric
 from service.runtime import load_catalog, load_encoder, load_indexes
 from service.settings import Settings
 from service.taxonomy.catalog import TaxonomyCatalog
 
 
-def calibrate(dataset: Path, settings: Settings) -> dict[str, Any]:
-    """Fit on ``dataset``, write the three artefacts into MODELS_DIR, return the fit summary."""
-    records = load_dataset(dataset)
+def calibrate(datasets: Sequence[Path], settings: Settings) -> dict[str, Any]:
+    """Fit on the records of ``datasets`` together, write the three artefacts into MODELS_DIR,
+    return the fit summary."""
+    records = [r for dataset in datasets for r in load_dataset(dataset)]
+    repeated = sorted(i for i, n in Counter(r.id for r in records).items() if n > 1)
+    if repeated:
+        raise DatasetError(f"experience ids appear more than once across the datasets: "
+                           f"{', '.join(repeated[:5])}")
     frameworks = sorted({f for r in records for f in r.gold.labelled_frameworks})
     catalog = load_catalog(settings)
     encoder = load_encoder(settings)
     indexes, _ = load_indexes(settings, encoder, TaxonomyCatalog(catalog.select(frameworks)))
     rubric = Rubric.load(settings.models_dir / "quality" / "rubric.yaml", encoder)
-    fitted = fit_all(records, encoder, indexes, rubric, file_hash(dataset))
+    fitted = fit_all(records, encoder, indexes, rubric,
+                     "+".join(file_hash(d) for d in datasets))
     quality_path = settings.models_dir / "quality" / f"quality-model-{encoder.model_id}.json"
     calibration_path = (settings.models_dir / "calibration"
                         / f"calibration-{encoder.model_id}.json")
@@ -31,7 +39,7 @@ def calibrate(dataset: Path, settings: Settings) -> dict[str, Any]:
     fitted.prior.save(prior_path)
     fitted.calibration.save(calibration_path)
     written = [p.name for p in (quality_path, prior_path, calibration_path)]
-    summary = fitted.summary | {"dataset": dataset.name, "written": written}
+    summary = fitted.summary | {"datasets": [d.name for d in datasets], "written": written}
     (settings.models_dir / "calibration" / "fit-summary.json").write_text(
         json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     return summary

@@ -53,8 +53,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     agree.set_defaults(func=_agreement)
     calibrate = commands.add_parser(
         "calibrate", help="fit the calibrators and the quality model on a labelled split")
-    calibrate.add_argument("--dataset", type=Path, required=True,
-                           help="the split to fit on (the dev split; never the test split)")
+    calibrate.add_argument("--dataset", type=Path, required=True, action="append",
+                           help="a file of the split to fit on (the dev split; never the test "
+                                "split); repeat it to fit on several files together")
     calibrate.set_defaults(func=_calibrate)
 
 
@@ -62,8 +63,13 @@ def _calibrate(args: argparse.Namespace) -> int:
     import json
 
     from service.calibration.command import calibrate
+    from service.evaluation.dataset import DatasetError
 
-    summary = calibrate(args.dataset, get_settings())
+    try:
+        summary = calibrate(args.dataset, get_settings())
+    except (DatasetError, OSError) as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 2
     sys.stdout.write(json.dumps({k: v for k, v in summary.items() if k != "calibration"},
                                 indent=1) + "\n")
     return 0

@@ -99,10 +99,11 @@ class PipelineRunner:
 
     @property
     def fitted_on(self) -> list[str]:
-        """What the pipeline's fitted artefacts were trained on."""
+        """The hashes of the files the pipeline's fitted artefacts were trained on (an artefact
+        fitted on several files names them joined by ``+``)."""
         quality = self.pipeline.quality.model if self.pipeline.quality else None
         fitted = [self.pipeline.calibration, quality]
-        return sorted({a.trained_on for a in fitted if a is not None})
+        return sorted({h for a in fitted if a is not None for h in a.trained_on.split("+")})
 
     def predict(self, record: LabelledExperience) -> ExperiencePrediction:
         """Both runs of one experience, rolled up to the gold's top-level codes."""

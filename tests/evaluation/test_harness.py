@@ -57,6 +57,8 @@ def test_run_writes_metrics_predictions_and_report(run_dir: Path) -> None:
         "ngss-sep", "ngss-ccc", "career-clusters-2024", "america-succeeds"}
     assert all(t["content_hash"].startswith("sha256:") for t in run["taxonomies"])
     assert run["seconds"]["extract"] > 0
+    # the shipped artefacts were fitted on the dev split (with other dev files, joined by "+")
+    assert run["in_sample"] is True and len(run["fitted_on"]) >= 1
     assert _unit_interval(metrics) == []
     assert metrics["overall"]["strict"]["counts"]["tp"] > 0
     assert 0 < metrics["ranking"]["all"]["mrr"] <= 1
@@ -118,3 +120,12 @@ def test_compare_prints_deltas(run_dir: Path, capsys: pytest.CaptureFixture[str]
     assert "overall.strict.micro.f1" in out
     assert "+0.0000" in out
     assert "runs differ" not in out
+
+
+def test_calibrate_refuses_an_experience_given_twice(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    two = tmp_path / "two.jsonl"
+    two.write_text("".join(DEV.read_text(encoding="utf-8").splitlines(keepends=True)[:2]),
+                   encoding="utf-8")
+    assert main(["eval", "calibrate", "--dataset", str(DEV), "--dataset", str(two)]) == 2
+    assert "exp-dev-001, exp-dev-002" in capsys.readouterr().err
