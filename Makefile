@@ -50,11 +50,11 @@ bench: build-index ## end-to-end latency through the HTTP API; ESCO retrieval, d
 	$(BIN)/python bench/latency.py
 	$(BIN)/python bench/esco_retrieval.py
 
-DEV  := eval/datasets/experiences-v1/dev.jsonl
+DEV  := eval/datasets/experiences-v1/dev.jsonl eval/datasets/experiences-v1/dev-2.jsonl
 TEST := eval/datasets/experiences-v1/test.jsonl
 
 calibrate: build-index ## refit calibrators and the quality model on the dev split
-	$(BIN)/python -m service eval calibrate --dataset $(DEV)
+	$(BIN)/python -m service eval calibrate $(addprefix --dataset ,$(DEV))
 
 eval: build-index ## evaluate on the test split and the ESCO sentence benchmark
 	$(BIN)/python -m service eval run --dataset $(TEST) --out var/eval/runs/test

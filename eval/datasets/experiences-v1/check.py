@@ -22,8 +22,13 @@ CATEGORIES = (
     "service", "independent", "course", "extracurricular",
 )
 FRAMEWORKS = ("ngss-sep", "ngss-ccc", "career-clusters-2024", "america-succeeds")
-SPLITS = {"dev": 120, "test": 120}
-PER_CATEGORY_PER_SPLIT = 15
+# file -> (split, id prefix, records); every file holds 15 experiences of each category
+FILES = {
+    "dev.jsonl": ("dev", "exp-dev-", 120),
+    "test.jsonl": ("test", "exp-test-", 120),
+    "dev-2.jsonl": ("dev", "exp-dev2-", 120),
+}
+PER_CATEGORY_PER_FILE = 15
 ORG_TYPES = {"nonprofit", "school", "business", "government", "community", "self"}
 EVIDENCE_KINDS = {
     "endorsement", "reflection", "artifact", "portfolio", "assessment", "quantitative", "other",
@@ -189,10 +194,10 @@ def main() -> int:
     errors: list[str] = []
     ids: Counter[str] = Counter()
     external_ids: Counter[str] = Counter()
-    per_split_category: Counter[tuple[str, str]] = Counter()
+    per_file_category: Counter[tuple[str, str]] = Counter()
     records = []
-    for split, expected in SPLITS.items():
-        path = HERE / f"{split}.jsonl"
+    for name, (split, prefix, expected) in FILES.items():
+        path = HERE / name
         lines = path.read_text(encoding="utf-8").splitlines()
         if len(lines) != expected:
             errors.append(f"{path.name}: {len(lines)} records, expected {expected}")
@@ -208,8 +213,8 @@ def main() -> int:
                 continue
             if rec["split"] != split:
                 errors.append(f"{where}: split {rec['split']!r} in {path.name}")
-            if not re.fullmatch(rf"exp-{split}-\d{{3}}", rec["id"]):
-                errors.append(f"{where}: id {rec['id']!r} does not match exp-{split}-NNN")
+            if not re.fullmatch(rf"{prefix}\d{{3}}", rec["id"]):
+                errors.append(f"{where}: id {rec['id']!r} does not match {prefix}NNN")
             where = f"{path.name}:{n} ({rec['id']})"
             ids[rec["id"]] += 1
             exp = rec["experience"]
@@ -217,16 +222,16 @@ def main() -> int:
                 external_ids[exp["external_id"]] += 1
             check_experience(exp, where, errors)
             check_gold(rec["gold"], where, codes, errors)
-            per_split_category[(split, exp.get("category"))] += 1
+            per_file_category[(name, exp.get("category"))] += 1
             records.append(rec)
 
     errors += [f"duplicate id {i}" for i, c in ids.items() if c > 1]
     errors += [f"duplicate external_id {i}" for i, c in external_ids.items() if c > 1]
-    for split in SPLITS:
+    for name in FILES:
         for cat in CATEGORIES:
-            got = per_split_category[(split, cat)]
-            if got != PER_CATEGORY_PER_SPLIT:
-                errors.append(f"{split}/{cat}: {got} records, expected {PER_CATEGORY_PER_SPLIT}")
+            got = per_file_category[(name, cat)]
+            if got != PER_CATEGORY_PER_FILE:
+                errors.append(f"{name}/{cat}: {got} records, expected {PER_CATEGORY_PER_FILE}")
 
     if errors:
         print(f"{len(errors)} problem(s):")
@@ -237,8 +242,8 @@ def main() -> int:
     labels = Counter(s["framework"] for r in records for s in r["gold"]["skills"])
     hard = sum(1 for r in records
                if set(r["gold"].get("tags", [])) & {"vague", "off_topic", "thin"})
-    print(f"ok: {len(records)} records ({', '.join(f'{s} {SPLITS[s]}' for s in SPLITS)}), "
-          f"{len(CATEGORIES)} categories x {PER_CATEGORY_PER_SPLIT} per split, "
+    print(f"ok: {len(records)} records ({', '.join(f'{n} {FILES[n][2]}' for n in FILES)}), "
+          f"{len(CATEGORIES)} categories x {PER_CATEGORY_PER_FILE} per file, "
           f"{sum(labels.values())} gold labels "
           f"({', '.join(f'{k} {labels[k]}' for k in FRAMEWORKS)}), "
           f"{hard} weak/vague/off-topic experiences")
