@@ -50,7 +50,7 @@ bench: build-index ## end-to-end latency through the HTTP API; ESCO retrieval, d
 	$(BIN)/python bench/latency.py
 	$(BIN)/python bench/esco_retrieval.py
 
-DEV  := eval/datasets/experiences-v1/dev.jsonl eval/datasets/experiences-v1/dev-2.jsonl
+DEV  := $(addprefix eval/datasets/experiences-v1/,dev.jsonl dev-2.jsonl dev-3.jsonl)
 TEST := eval/datasets/experiences-v1/test.jsonl
 
 calibrate: build-index ## refit calibrators and the quality model on the dev split

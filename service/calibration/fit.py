@@ -178,18 +178,24 @@ def _candidates(pipeline: ExtractionPipeline, prepared: Sequence[_Prepared],
 
 def _best_floor(keys: Sequence[RollUpKey], probs: np.ndarray, labels: np.ndarray,
                 gold_count: int) -> float:
-    """The floor that maximises F1 after rolling candidates up to (experience, root code)."""
+    """The floor for calibrated probabilities: half the best F1 they can reach.
+
+    With calibrated probabilities the F1-optimal threshold is F1* / 2 (Lipton, Elkan and
+    Narayanaswamy, 2014): asserting a code with probability p adds to F1 exactly when p > F1* / 2.
+    The best F1 is found by sweeping the threshold over the rolled-up (experience, root code)
+    probabilities; the floor is then read off the best F1, a stable number, instead of from the
+    argmax of a flat F1 curve, which moves with a handful of records.
+    """
     best = roll_up(keys, probs)
     scored = sorted(((float(probs[r]), int(labels[r])) for r in best.values()),
                     key=lambda v: -v[0])
-    best_f1, best_t, tp = 0.0, 0.5, 0
-    for k, (p, y) in enumerate(scored, start=1):
+    best_f1, tp = 0.0, 0
+    for k, (_, y) in enumerate(scored, start=1):
         tp += y
         precision, recall = tp / k, tp / max(gold_count, 1)
         f1 = 2 * precision * recall / max(precision + recall, 1e-9)
-        if f1 > best_f1:
-            best_f1, best_t = f1, p
-    return best_t
+        best_f1 = max(best_f1, f1)
+    return best_f1 / 2
 
 
 def _logistic(x: np.ndarray, labels: np.ndarray) -> LogisticCalibrator:

@@ -27,6 +27,7 @@ FILES = {
     "dev.jsonl": ("dev", "exp-dev-", 120),
     "test.jsonl": ("test", "exp-test-", 120),
     "dev-2.jsonl": ("dev", "exp-dev2-", 120),
+    "dev-3.jsonl": ("dev", "exp-dev3-", 120),
 }
 PER_CATEGORY_PER_FILE = 15
 ORG_TYPES = {"nonprofit", "school", "business", "government", "community", "self"}
