@@ -77,8 +77,11 @@ def fit_score_map(logits: np.ndarray, labels: np.ndarray,
         blocks[first:second + 1] = [[blocks[first][0], blocks[second][1]]]
     # One knot per block, at its mean logit: between knots the map rises, so the calibrated
     # scores keep the logits' ranking instead of tying every candidate of a block.
+    # A block's rate is estimated as (positives + 0.5) / (n + 1): a block whose codes were all
+    # right (or all wrong) still says "very likely", never "certain" (score 1) or "impossible".
     knots = [float(z[a:b].mean()) for a, b in blocks]
-    values = [float(y[a:b].mean()) for a, b in blocks]
+    values = np.maximum.accumulate(
+        [(float(y[a:b].sum()) + 0.5) / (b - a + 1.0) for a, b in blocks]).tolist()
     if len(knots) == 1:  # a constant map still needs increasing knots
         knots, values = [knots[0], knots[0] + 1.0], [values[0], values[0]]
     return ScoreMap(np.asarray(knots), np.asarray(values))

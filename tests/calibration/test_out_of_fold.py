@@ -144,3 +144,13 @@ def test_floor_is_half_the_best_f1_of_the_rolled_up_codes() -> None:
     # ranked 0.9 (hit), 0.6 (miss), 0.4 (hit), 0.1 (miss), with 3 gold codes (one never scored):
     # F1 after each: 0.5, 0.4, 0.667, 0.571; the best is 2/3, so the floor is 1/3
     assert _best_floor(keys, probs, labels, gold_count=3) == pytest.approx(1 / 3)
+
+
+def test_score_map_never_says_certain() -> None:
+    from service.calibration.out_of_fold import fit_score_map
+
+    logits = np.linspace(-3.0, 3.0, 60)
+    labels = (logits > 0).astype(int)  # the top 30 all right, the bottom 30 all wrong
+    score_map = fit_score_map(logits, labels)
+    assert score_map.probability(-10.0) > 0.0 and score_map.probability(10.0) < 1.0
+    assert score_map.values[-1] == pytest.approx(30.5 / 31)
