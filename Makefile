@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install run serve test lint typecheck pytest browser build-index taxonomies bench eval calibrate clean
+.PHONY: install run serve test lint typecheck pytest browser build-index taxonomies bench eval validate calibrate clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ TEST := eval/datasets/experiences-v1/test.jsonl
 
 calibrate: build-index ## refit calibrators and the quality model on the dev split
 	$(BIN)/python -m service eval calibrate $(addprefix --dataset ,$(DEV))
+
+VAL  := eval/datasets/experiences-v1/validation.jsonl
+
+validate: build-index ## read the fitted models on the validation file (choose changes here, not on test)
+	$(BIN)/python -m service eval run --dataset $(VAL) --out var/eval/runs/validation
 
 eval: build-index ## evaluate on the test split and the ESCO sentence benchmark
 	$(BIN)/python -m service eval run --dataset $(TEST) --out var/eval/runs/test

@@ -26,7 +26,7 @@ def _check(*args: str) -> subprocess.CompletedProcess[str]:
 def test_checker_accepts_the_dataset() -> None:
     result = _check()
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.startswith("ok: 480 records")
+    assert result.stdout.startswith("ok: 600 records")
 
 
 def test_checker_rejects_codes_missing_from_the_taxonomies(tmp_path: Path) -> None:
@@ -41,7 +41,8 @@ def test_checker_rejects_codes_missing_from_the_taxonomies(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize(("name", "split"),
-                         [("dev", "dev"), ("dev-2", "dev"), ("dev-3", "dev"), ("test", "test")])
+                         [("dev", "dev"), ("dev-2", "dev"), ("dev-3", "dev"),
+                          ("validation", "validation"), ("test", "test")])
 def test_split_loads_and_gold_codes_are_top_level_items(name: str, split: str) -> None:
     records = load_dataset(DATASET / f"{name}.jsonl")
     assert len(records) == 120

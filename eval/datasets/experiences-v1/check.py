@@ -28,6 +28,7 @@ FILES = {
     "test.jsonl": ("test", "exp-test-", 120),
     "dev-2.jsonl": ("dev", "exp-dev2-", 120),
     "dev-3.jsonl": ("dev", "exp-dev3-", 120),
+    "validation.jsonl": ("validation", "exp-val-", 120),
 }
 PER_CATEGORY_PER_FILE = 15
 ORG_TYPES = {"nonprofit", "school", "business", "government", "community", "self"}
