@@ -176,7 +176,7 @@ def _candidates(pipeline: ExtractionPipeline, prepared: Sequence[_Prepared],
     return rows
 
 
-def _best_floor(keys: Sequence[RollUpKey], probs: np.ndarray, labels: np.ndarray,
+def _operating_floor(keys: Sequence[RollUpKey], probs: np.ndarray, labels: np.ndarray,
                 gold_count: int) -> float:
     """The floor for calibrated probabilities: half the best F1 they can reach.
 
@@ -288,7 +288,7 @@ def fit_calibration(pipeline: ExtractionPipeline, prepared: Sequence[_Prepared],
         rows = pooled_rows if pooled else np.flatnonzero(frameworks == name)
         gold = sum(gold_counts.values()) if pooled else gold_counts.get(name, 0)
         subset = [keys[r] for r in rows]
-        floor = _best_floor(subset, (pooled_mapped if pooled else mapped)[rows], labels[rows],
+        floor = _operating_floor(subset, (pooled_mapped if pooled else mapped)[rows], labels[rows],
                             gold)
         floor = round(float(np.clip(floor, 0.15, 0.6)), 3)
         medium = round(max(floor + 0.1, 0.5), 3)

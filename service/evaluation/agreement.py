@@ -26,10 +26,11 @@ from service.evaluation.dataset import (
     GoldSkill,
     LabelledExperience,
     QualityRatings,
+    Strength,
+    line_error,
 )
 from service.evaluation.runner import ExperiencePrediction
-
-QUALITY_INDICATORS = ("responsibility", "complexity", "novelty")
+from service.evaluation.summary import QUALITY_INDICATORS
 
 
 class SecondAnnotation(BaseModel):
@@ -55,9 +56,7 @@ def load_annotation(path: Path, records: Sequence[LabelledExperience],
             try:
                 annotation = SecondAnnotation.model_validate_json(line)
             except ValidationError as exc:
-                first = exc.errors()[0]
-                loc = ".".join(str(p) for p in first["loc"])
-                raise DatasetError(f"{path}:{number}: {loc}: {first['msg']}") from exc
+                raise line_error(path, number, exc) from exc
             record = by_id.get(annotation.id)
             if record is None:
                 raise DatasetError(f"{path}:{number}: {annotation.id!r} is not in the dataset")
@@ -147,7 +146,7 @@ def _reading(predicted: Sequence[Keys], gold: Sequence[Keys],
 def _keys(skills: Sequence[GoldSkill], keep: Collection[str] | None, clear_only: bool = False
           ) -> Keys:
     return {s.key for s in skills if (keep is None or s.framework in keep)
-            and not (clear_only and s.strength.value == "weak")}
+            and not (clear_only and s.strength is Strength.WEAK)}
 
 
 def annotator_agreement(records: Sequence[LabelledExperience],

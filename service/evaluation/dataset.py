@@ -78,12 +78,17 @@ def load_dataset(path: Path, limit: int | None = None) -> list[LabelledExperienc
             try:
                 records.append(LabelledExperience.model_validate_json(line))
             except ValidationError as exc:
-                first = exc.errors()[0]
-                loc = ".".join(str(p) for p in first["loc"])
-                raise DatasetError(f"{path}:{number}: {loc}: {first['msg']}") from exc
+                raise line_error(path, number, exc) from exc
     if not records:
         raise DatasetError(f"{path}: no records")
     return records
+
+
+def line_error(path: Path, number: int, exc: ValidationError) -> DatasetError:
+    """A record that failed validation, named by file, line and the first field at fault."""
+    first = exc.errors()[0]
+    loc = ".".join(str(p) for p in first["loc"])
+    return DatasetError(f"{path}:{number}: {loc}: {first['msg']}")
 
 
 def file_hash(path: Path) -> str:

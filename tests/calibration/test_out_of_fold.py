@@ -135,7 +135,7 @@ def test_the_pooled_map_reads_the_pooled_calibrators_logits_and_own_maps_their_o
 
 
 def test_floor_is_half_the_best_f1_of_the_rolled_up_codes() -> None:
-    from service.calibration.fit import _best_floor
+    from service.calibration.fit import _operating_floor
 
     # two experiences; the best row per (framework, experience, code) is what counts
     keys = [("fw", 0, "A"), ("fw", 0, "A"), ("fw", 0, "B"), ("fw", 1, "A"), ("fw", 1, "C")]
@@ -143,7 +143,7 @@ def test_floor_is_half_the_best_f1_of_the_rolled_up_codes() -> None:
     labels = np.asarray([1, 1, 0, 1, 0])
     # ranked 0.9 (hit), 0.6 (miss), 0.4 (hit), 0.1 (miss), with 3 gold codes (one never scored):
     # F1 after each: 0.5, 0.4, 0.667, 0.571; the best is 2/3, so the floor is 1/3
-    assert _best_floor(keys, probs, labels, gold_count=3) == pytest.approx(1 / 3)
+    assert _operating_floor(keys, probs, labels, gold_count=3) == pytest.approx(1 / 3)
 
 
 def test_score_map_never_says_certain() -> None:
