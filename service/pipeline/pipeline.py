@@ -34,7 +34,6 @@ from service.pipeline.retrieve import (
     CandidateRetriever,
     SentenceQueries,
     SkillIndex,
-    clause_texts,
     document_similarities,
 )
 from service.pipeline.score import EvidenceWeightedScorer, SkillEvidence
@@ -130,9 +129,8 @@ class ExtractionPipeline:
 
     @staticmethod
     def texts_to_embed(segments: Sequence[Segment]) -> list[str]:
-        """The segments' texts, then their clauses (``clause_texts`` order)."""
-        texts = [s.text for s in segments]
-        return texts + clause_texts(texts)[0]
+        """The segments' texts, then their clauses (``SentenceQueries.texts``)."""
+        return SentenceQueries.texts([s.text for s in segments])[0]
 
     def assert_skills(
         self,

@@ -44,11 +44,16 @@ class SentenceQueries:
     clause_vectors: Vectors
     clause_owners: Sequence[int]  # the sentence of each clause vector
 
+    @staticmethod
+    def texts(sentences: Sequence[str]) -> tuple[list[str], list[int]]:
+        """What to embed: the sentences, then their clauses; and each clause's sentence."""
+        clause, owners = clause_texts(sentences)
+        return [*sentences, *clause], owners
+
     @classmethod
     def embed(cls, sentences: Sequence[str], embedder: Embedder) -> SentenceQueries:
         """Embed the sentences and their clauses in one call."""
-        clause, owners = clause_texts(sentences)
-        texts = [*sentences, *clause]
+        texts, owners = cls.texts(sentences)
         vectors = (embedder.embed(texts) if texts
                    else np.zeros((0, embedder.dimension), dtype=np.float32))
         return cls.split(sentences, vectors, owners)
