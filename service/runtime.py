@@ -88,7 +88,8 @@ class Runtime:
 def load_encoder(settings: Settings) -> SentenceEncoder:
     """Load and warm the configured model (blocking)."""
     spec = model_spec(settings.models_dir, settings.embedding_model)
-    encoder = SentenceEncoder(spec, batch_size=settings.embed_forward_batch,
+    encoder = SentenceEncoder(spec, spec.weights_path(settings.var_dir),
+                              batch_size=settings.embed_forward_batch,
                               threads=settings.torch_threads)
     encoder.warmup()
     return encoder

@@ -40,6 +40,6 @@ def calibrate(datasets: Sequence[Path], settings: Settings) -> dict[str, Any]:
     fitted.calibration.save(calibration_path)
     written = [p.name for p in (quality_path, prior_path, calibration_path)]
     summary = fitted.summary | {"datasets": [d.name for d in datasets], "written": written}
-    (settings.models_dir / "calibration" / "fit-summary.json").write_text(
+    (settings.models_dir / "calibration" / f"fit-summary-{encoder.model_id}.json").write_text(
         json.dumps(summary, indent=1) + "\n", encoding="utf-8")
     return summary

@@ -328,7 +328,9 @@ def fit_all(records: Sequence[LabelledExperience], embedder: Embedder,
         queries = SentenceQueries.split([s.text for s in segments], vectors)
         prepared.append(_Prepared(record, segments, queries))
     stamp = datetime.now(UTC).strftime("%Y%m%d")
-    version = f"{stamp}-{hashlib.sha256(dataset_hash.encode()).hexdigest()[:8]}"
+    # one model's artefacts must never share a version with another's fitted on the same data
+    fitted = f"{dataset_hash}|{embedder.model_id}".encode()
+    version = f"{stamp}-{hashlib.sha256(fitted).hexdigest()[:8]}"
     quality_model, oof_levels, accuracy = fit_quality(prepared, rubric, f"quality-{version}",
                                                       dataset_hash)
     prior, oof_priors = fit_prior(prepared, indexes, embedder.model_id, f"prior-{version}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -22,7 +23,8 @@ class SentenceEncoder:
     pads to similar lengths, and returns rows in the caller's order.
     """
 
-    def __init__(self, spec: ModelSpec, batch_size: int = 64, threads: int = 0) -> None:
+    def __init__(self, spec: ModelSpec, weights: Path, batch_size: int = 64,
+                 threads: int = 0) -> None:
         import torch
         from sentence_transformers import SentenceTransformer
 
@@ -30,7 +32,7 @@ class SentenceEncoder:
             torch.set_num_threads(threads)
         self.spec = spec
         self.batch_size = batch_size
-        self._model = SentenceTransformer(str(spec.weights_path()), device="cpu",
+        self._model = SentenceTransformer(str(weights), device="cpu",
                                           local_files_only=True)
         self._model.max_seq_length = spec.max_seq_length
 
