@@ -12,7 +12,6 @@ their ratio, and how many skills each path asserts.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -20,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.latency import experiences, summary  # noqa: E402
+from bench.latency import experiences, summary, write_result  # noqa: E402
 from service.domain.experience import Experience, ExtractionOptions  # noqa: E402
 from service.runtime import load_catalog, load_encoder, load_pipeline  # noqa: E402
 from service.settings import Settings  # noqa: E402
@@ -66,9 +65,7 @@ def main() -> int:
                                                 / report["dense"]["p50_ms"], 2)
     report["ratio_p95_hybrid_to_dense"] = round(report["hybrid"]["p95_ms"]
                                                 / report["dense"]["p95_ms"], 2)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(json.dumps(report, indent=2))
+    write_result(report, args.out)
     return 0
 
 

@@ -116,6 +116,13 @@ def model_only(bodies: list[dict[str, Any]], rounds: int) -> tuple[list[float], 
     return timings, sum(len(t) for t in texts)
 
 
+def write_result(result: dict[str, Any], out: Path) -> None:
+    """Save a benchmark's figures as JSON at ``out`` and print them."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(result, indent=2))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -168,9 +175,7 @@ def main() -> int:
         "ratio_p95_http_to_model": round(percentile(sequential, 0.95)
                                          / percentile(embed_ms, 0.95), 2),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2))
-    print(json.dumps(result, indent=2))
+    write_result(result, args.out)
     return 0
 
 

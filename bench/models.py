@@ -11,7 +11,6 @@ first index build takes. Ratios are against the first model named.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.latency import experiences, percentile, summary  # noqa: E402
+from bench.latency import experiences, percentile, summary, write_result  # noqa: E402
 from service.domain.experience import Experience  # noqa: E402
 from service.inference.registry import load_registry  # noqa: E402
 from service.pipeline.pipeline import ExtractionPipeline  # noqa: E402
@@ -74,9 +73,7 @@ def main() -> int:
                                                        / max(facet_rate[m]), 2)}
             for m in args.models},
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2))
-    print(json.dumps(result, indent=2))
+    write_result(result, args.out)
     return 0
 
 
