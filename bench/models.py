@@ -30,9 +30,9 @@ FACET_TAXONOMY = "america-succeeds"
 
 
 def main() -> int:
+    settings = Settings()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", nargs="+",
-                        default=list(load_registry(Settings().models_dir)))
+    parser.add_argument("--models", nargs="+", default=list(load_registry(settings.models_dir)))
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--experiences", type=int, default=20)
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "models.json")
@@ -41,9 +41,7 @@ def main() -> int:
     pipeline = ExtractionPipeline()
     requests = [pipeline.texts_to_embed(pipeline.segment(Experience.model_validate(body)))
                 for body in experiences(args.experiences)]
-    settings = Settings()
-    taxonomy = next(t for t in load_catalog(settings) if t.id == FACET_TAXONOMY)
-    _, facets = facet_texts(taxonomy)
+    _, facets = facet_texts(load_catalog(settings).get(FACET_TAXONOMY))
     encoders = {m: load_encoder(Settings(embedding_model=m)) for m in args.models}
 
     per_request: dict[str, list[float]] = {m: [] for m in args.models}
