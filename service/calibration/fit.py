@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
 
@@ -36,7 +37,13 @@ from service.pipeline.calibrate import (
 )
 from service.pipeline.embed import Embedder, Vectors
 from service.pipeline.pipeline import ExtractionPipeline
-from service.pipeline.prior import ExperiencePrior, FrameworkProbe, experience_vector
+from service.pipeline.prior import (
+    ExperiencePrior,
+    FrameworkProbe,
+    Lexicon,
+    experience_text,
+    experience_vector,
+)
 from service.pipeline.quality import QualityEstimator, QualityModel, Rubric, feature_names
 from service.pipeline.retrieve import SentenceQueries, SkillIndex
 from service.pipeline.segment import Segment
@@ -104,23 +111,59 @@ def fit_quality(prepared: Sequence[_Prepared], rubric: Rubric, version: str, tra
 
 
 PRIOR_C = 10.0  # inverse L2 strength of the competency probes (chosen on dev, out of fold)
+LEXICAL_C = 3.0  # the same for the probes over words (chosen on dev, out of fold, and validation)
+LEXICON_MIN_DF = 2  # a word enters the lexicon when at least this many experiences use it
 MIN_PROBE_POSITIVES = 3  # below this a competency's prior is its observed rate
 
 
-def _probe(x: np.ndarray, labelled: list[set[str]], codes: Sequence[str]) -> FrameworkProbe:
+def fit_lexicon(texts: Sequence[str]) -> Lexicon:
+    """Vocabulary and idf of the experiences' words (English stop words left out)."""
+    vectorizer = TfidfVectorizer(sublinear_tf=True, min_df=LEXICON_MIN_DF, stop_words="english")
+    try:
+        vectorizer.fit(texts)
+    except ValueError:  # no word used twice: an empty lexicon, every lexical probe a rate
+        return Lexicon((), np.zeros(0))
+    return Lexicon(tuple(str(t) for t in vectorizer.get_feature_names_out()),
+                   np.asarray(vectorizer.idf_, dtype=np.float64))
+
+
+def _probe(x: np.ndarray, labelled: list[set[str]], codes: Sequence[str], c: float = PRIOR_C
+           ) -> FrameworkProbe:
     """Logistic probes of one framework's competencies over experience vectors."""
     coef = np.zeros((len(codes), x.shape[1]))
     intercept = np.zeros(len(codes))
     for row, code in enumerate(codes):
         y = np.asarray([code in gold for gold in labelled], dtype=int)
         positives = int(y.sum())
-        if positives < MIN_PROBE_POSITIVES or positives == len(y):
+        if positives < MIN_PROBE_POSITIVES or positives == len(y) or x.shape[1] == 0:
             rate = (positives + 0.5) / (len(y) + 1.0)
             intercept[row] = float(np.log(rate / (1.0 - rate)))
             continue
-        model = LogisticRegression(C=PRIOR_C, max_iter=5000).fit(x, y)
+        model = LogisticRegression(C=c, max_iter=5000).fit(x, y)
         coef[row], intercept[row] = model.coef_[0], float(model.intercept_[0])
     return FrameworkProbe(tuple(codes), coef, intercept)
+
+
+@dataclass
+class _PriorInputs:
+    """One framework's labelled experiences as both probes read them."""
+
+    vectors: np.ndarray  # experience_vector of each
+    texts: list[str]  # experience_text of each
+    labelled: list[set[str]]  # its gold codes in the framework
+
+    def fit(self, rows: Sequence[int] | np.ndarray, framework: str, codes: Sequence[str],
+            lexicon: Lexicon | None = None, **identity: Any) -> ExperiencePrior:
+        """A prior for this one framework, fitted on ``rows`` (the lexicon too, unless given)."""
+        texts = [self.texts[i] for i in rows]
+        labelled = [self.labelled[i] for i in rows]
+        lexicon = lexicon or fit_lexicon(texts)
+        words = (np.stack([lexicon.vector(t) for t in texts]) if texts
+                 else np.zeros((0, len(lexicon.terms))))
+        return ExperiencePrior(
+            **identity, dimension=self.vectors.shape[1],
+            probes={framework: _probe(self.vectors[rows], labelled, codes)},
+            lexicon=lexicon, lexical_probes={framework: _probe(words, labelled, codes, LEXICAL_C)})
 
 
 def fit_prior(prepared: Sequence[_Prepared], indexes: Mapping[str, SkillIndex], model_id: str,
@@ -129,30 +172,45 @@ def fit_prior(prepared: Sequence[_Prepared], indexes: Mapping[str, SkillIndex], 
     """The competency probes on every experience, and out-of-fold priors for calibration.
 
     Returns the fitted prior and, per experience number and framework, the priors predicted by
-    probes that never saw that experience (5 folds), so the calibrator learns how much an
-    honest prior is worth rather than trusting an in-sample one.
+    probes that never saw that experience (5 folds; the lexicon, too, learned without it), so
+    the calibrator learns how much an honest prior is worth rather than trusting an in-sample
+    one.
     """
     vectors = [experience_vector(p.sentence_vectors) for p in prepared]
+    texts = [experience_text(p.segments) for p in prepared]
     dimension = next(len(v) for v in vectors if v is not None)
+    identity: dict[str, Any] = {"version": version, "trained_on": trained_on,
+                                "model_id": model_id}
+    lexicon = fit_lexicon([t for t, v in zip(texts, vectors, strict=True) if v is not None])
     frameworks = sorted({f for p in prepared for f in p.record.gold.labelled_frameworks})
     probes: dict[str, FrameworkProbe] = {}
+    lexical_probes: dict[str, FrameworkProbe] = {}
     oof: dict[int, dict[str, dict[str, float]]] = {n: {} for n in range(len(prepared))}
     for framework in frameworks:
         members = [n for n, p in enumerate(prepared)
                    if framework in p.record.gold.labelled_frameworks and vectors[n] is not None]
         codes = sorted({item.code for item in indexes[framework].taxonomy.items
                         if item.parent is None})
-        x = np.stack([vectors[n] for n in members])  # type: ignore[misc]
-        labelled = [{g.code for g in prepared[n].record.gold.skills if g.framework == framework}
-                    for n in members]
-        probes[framework] = _probe(x, labelled, codes)
+        inputs = _PriorInputs(
+            np.stack([vectors[n] for n in members]),  # type: ignore[misc]
+            [texts[n] for n in members],
+            [{g.code for g in prepared[n].record.gold.skills if g.framework == framework}
+             for n in members])
+        whole = inputs.fit(range(len(members)), framework, codes, lexicon, **identity)
+        probes[framework] = whole.probes[framework]
+        lexical_probes[framework] = whole.lexical_probes[framework]
         for train, held in KFold(n_splits=5, shuffle=True, random_state=5).split(members):
-            probe = _probe(x[train], [labelled[i] for i in train], codes)
+            fold = inputs.fit(train, framework, codes, **identity)
             for i in held:
-                oof[members[i]][framework] = probe.probabilities(x[i])
+                oof[members[i]][framework] = fold.for_framework(  # type: ignore[assignment]
+                    framework, inputs.vectors[i], inputs.texts[i])
     prior = ExperiencePrior(version=version, trained_on=trained_on, model_id=model_id,
-                            dimension=dimension, probes=probes,
-                            notes={"C": PRIOR_C, "min_probe_positives": MIN_PROBE_POSITIVES})
+                            dimension=dimension, probes=probes, lexicon=lexicon,
+                            lexical_probes=lexical_probes,
+                            notes={"C": PRIOR_C, "lexical_C": LEXICAL_C,
+                                   "lexicon_min_df": LEXICON_MIN_DF,
+                                   "lexicon_terms": len(lexicon.terms),
+                                   "min_probe_positives": MIN_PROBE_POSITIVES})
     return prior, oof
 
 

@@ -27,7 +27,7 @@ from service.pipeline.calibrate import (
 )
 from service.pipeline.embed import Embedder, Vectors
 from service.pipeline.hybrid import HybridRetriever, HybridScorer, HybridSkillIndex
-from service.pipeline.prior import ExperiencePrior, experience_vector
+from service.pipeline.prior import ExperiencePrior, experience_text, experience_vector
 from service.pipeline.quality import QualityEstimator
 from service.pipeline.rationale import RationaleWriter
 from service.pipeline.retrieve import (
@@ -41,7 +41,7 @@ from service.pipeline.segment import Segment, SentenceSegmenter
 from service.pipeline.select import UNCALIBRATED, ConfidencePolicy
 from service.pipeline.sources import profile_sources
 
-PIPELINE_VERSION = "1.5.0"
+PIPELINE_VERSION = "1.6.0"
 
 
 class Component(Protocol):
@@ -107,7 +107,8 @@ class ExtractionPipeline:
         if self.quality is not None:
             named["quality"] += f"+{self.quality.artefact}"
         named["crosswalk"] = f"crosswalk+{self.crosswalk.version}"
-        named["prior"] = f"{ExperiencePrior.name}.v1+{self.prior.version}" if self.prior else "none"
+        named["prior"] = (f"{ExperiencePrior.name}.v{ExperiencePrior.component_version}+"
+                          f"{self.prior.version}" if self.prior else "none")
         named["calibrate"] = ("calibrate.logreg-isotonic.v4+" + self.calibration.version
                               if self.calibration else "uncalibrated")
         return named
@@ -197,7 +198,8 @@ class ExtractionPipeline:
         taxonomy = index.taxonomy
         whole_vector = experience_vector(queries.vectors)
         if priors is None and self.prior is not None:
-            priors = self.prior.for_framework(taxonomy.id, whole_vector)
+            priors = self.prior.for_framework(taxonomy.id, whole_vector,
+                                              experience_text(segments))
         priors = priors or {}
         hybrid = index if isinstance(index, HybridSkillIndex) else None
         matches = (self.hybrid.retrieve(queries, hybrid) if hybrid

@@ -3,14 +3,22 @@
 Zero-shot similarity says which skills a sentence resembles; it cannot know how reviewers of a
 framework read whole experiences ("a robotics build season shows SEP6 and CC-STEM, rarely
 SEP7"). A logistic probe per competency over the experience's whole-text vector (the normalised
-mean of its sentence vectors) learns that from the labelled dev split. The prior never adds a
-skill: it is one more input to the calibrator for candidates that retrieval found with evidence
-spans, so every assertion still points at the words behind it.
+mean of its sentence vectors) learns that from the labelled dev split. A second probe per
+competency reads the experience's words instead (sublinear tf-idf over a vocabulary learned on
+dev): "soldering", "budget" and "hypothesis" are decisive words that a mean vector blurs, and on
+the dev split, out of fold, the two probes together beat either alone. Their logits are
+averaged. The prior never adds a skill: it is one more input to the calibrator for candidates
+that retrieval found with evidence spans, so every assertion still points at the words behind
+it.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +27,10 @@ import numpy as np
 import numpy.typing as npt
 
 from service.pipeline.embed import Vectors
+from service.pipeline.segment import Segment
+
+# scikit-learn's default token pattern, so that serving reads words exactly as the fit did
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
 
 def experience_vector(vectors: Vectors) -> npt.NDArray[np.float64] | None:
@@ -28,6 +40,53 @@ def experience_vector(vectors: Vectors) -> npt.NDArray[np.float64] | None:
     mean = np.asarray(vectors, dtype=np.float64).mean(axis=0)
     norm = float(np.linalg.norm(mean))
     return mean / norm if norm > 0 else None
+
+
+def experience_text(segments: Sequence[Segment]) -> str:
+    """The whole experience as the lexical probes read it: its sentences, joined."""
+    return " ".join(s.text for s in segments)
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-cased words of two or more characters."""
+    return _TOKEN.findall(text.lower())
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Term weights of a text: ``(1 + log tf) * idf`` over a fixed vocabulary, unit length.
+
+    The same transform as scikit-learn's ``TfidfVectorizer(sublinear_tf=True)`` with the
+    vocabulary and idf it learned; words outside the vocabulary are ignored.
+    """
+
+    terms: tuple[str, ...]
+    idf: npt.NDArray[np.float64]
+
+    def __post_init__(self) -> None:
+        if len(self.terms) != len(self.idf):
+            raise ValueError(f"lexicon has {len(self.terms)} terms but {len(self.idf)} idf values")
+        object.__setattr__(self, "_column", {t: i for i, t in enumerate(self.terms)})
+
+    def vector(self, text: str) -> npt.NDArray[np.float64]:
+        """The text's term weights (all zero when it shares no word with the vocabulary)."""
+        column: dict[str, int] = self.__dict__["_column"]
+        x = np.zeros(len(self.terms))
+        for term, count in Counter(tokens(text)).items():
+            i = column.get(term)
+            if i is not None:
+                x[i] = (1.0 + math.log(count)) * self.idf[i]
+        norm = float(np.linalg.norm(x))
+        return x / norm if norm > 0 else x
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain data."""
+        return {"terms": list(self.terms), "idf": np.round(self.idf, 6).tolist()}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Lexicon:
+        """Inverse of ``to_json``."""
+        return cls(tuple(raw["terms"]), np.asarray(raw["idf"], dtype=np.float64))
 
 
 @dataclass(frozen=True)
@@ -42,15 +101,17 @@ class FrameworkProbe:
     coef: npt.NDArray[np.float64]  # (codes, dimension)
     intercept: npt.NDArray[np.float64]  # (codes,)
 
+    def logits(self, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Each competency code's logit for one input vector, in ``codes`` order."""
+        return np.asarray(self.coef @ x + self.intercept, dtype=np.float64)
+
     def probabilities(self, x: npt.NDArray[np.float64]) -> dict[str, float]:
-        """Each competency code's prior probability for one experience vector."""
-        z = self.coef @ x + self.intercept
-        p = 1.0 / (1.0 + np.exp(-z))
-        return {code: float(v) for code, v in zip(self.codes, p, strict=True)}
+        """Each competency code's prior probability for one input vector."""
+        return _named(self.codes, self.logits(x))
 
     def to_json(self) -> dict[str, Any]:
         """Plain data."""
-        return {"codes": list(self.codes), "coef": np.round(self.coef, 6).tolist(),
+        return {"codes": list(self.codes), "coef": np.round(self.coef, 5).tolist(),
                 "intercept": np.round(self.intercept, 6).tolist()}
 
     @classmethod
@@ -60,44 +121,83 @@ class FrameworkProbe:
                    np.asarray(raw["intercept"], dtype=np.float64))
 
 
+def _named(codes: Sequence[str], logits: npt.NDArray[np.float64]) -> dict[str, float]:
+    p = 1.0 / (1.0 + np.exp(-logits))
+    return {code: float(v) for code, v in zip(codes, p, strict=True)}
+
+
 @dataclass(frozen=True)
 class ExperiencePrior:
-    """Per-framework competency probes, fitted for one embedding model."""
+    """Per-framework competency probes over the experience's vector and over its words.
+
+    Fitted for one embedding model. Both views have a probe for every framework, over the same
+    codes; a competency's prior is the logistic of the mean of the two probes' logits.
+    """
 
     version: str
     trained_on: str
     model_id: str
     dimension: int
     probes: dict[str, FrameworkProbe]
+    lexicon: Lexicon
+    lexical_probes: dict[str, FrameworkProbe]
     notes: dict[str, Any] = field(default_factory=dict)
 
     name = "prior.experience-probe"
+    component_version = "2"  # v2: embedding and lexical probes, logits averaged
+    FORMAT = 2
 
-    def for_framework(self, taxonomy_id: str, x: npt.NDArray[np.float64] | None
+    def __post_init__(self) -> None:
+        for framework, probe in self.probes.items():
+            lexical = self.lexical_probes.get(framework)
+            if lexical is None or lexical.codes != probe.codes:
+                raise ValueError(f"prior {self.version}: framework {framework!r} needs a lexical "
+                                 "probe over the same codes as its embedding probe")
+            if lexical.coef.shape[1] != len(self.lexicon.terms):
+                raise ValueError(f"prior {self.version}: {framework!r}'s lexical probe has "
+                                 f"{lexical.coef.shape[1]} weights for a lexicon of "
+                                 f"{len(self.lexicon.terms)} terms")
+        if set(self.lexical_probes) != set(self.probes):
+            raise ValueError(f"prior {self.version}: lexical probes for frameworks without an "
+                             "embedding probe")
+
+    def for_framework(self, taxonomy_id: str, x: npt.NDArray[np.float64] | None, text: str
                       ) -> dict[str, float] | None:
-        """Prior probability per competency code, or None (no probe, or an empty experience)."""
+        """Prior probability per competency code, or None (no probe, or an empty experience).
+
+        ``x`` is ``experience_vector`` of the sentences, ``text`` is ``experience_text``.
+        """
         probe = self.probes.get(taxonomy_id)
         if probe is None or x is None:
             return None
         if x.shape != (self.dimension,):
             raise ValueError(f"experience vector has shape {x.shape}; the prior was fitted "
                              f"for {self.dimension} dimensions ({self.model_id})")
-        return probe.probabilities(x)
+        lexical = self.lexical_probes[taxonomy_id].logits(self.lexicon.vector(text))
+        return _named(probe.codes, (probe.logits(x) + lexical) / 2.0)
 
     def save(self, path: Path) -> None:
         """Write as reviewable JSON."""
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps({
-            "version": self.version, "trained_on": self.trained_on, "model_id": self.model_id,
-            "dimension": self.dimension,
+            "format": self.FORMAT, "version": self.version, "trained_on": self.trained_on,
+            "model_id": self.model_id, "dimension": self.dimension,
             "probes": {k: p.to_json() for k, p in sorted(self.probes.items())},
+            "lexicon": self.lexicon.to_json(),
+            "lexical_probes": {k: p.to_json() for k, p in sorted(self.lexical_probes.items())},
             "notes": self.notes}) + "\n", encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> ExperiencePrior:
-        """Read a prior written by ``save``."""
+        """Read a prior written by ``save``; refuse one written in another format."""
         raw = json.loads(path.read_text(encoding="utf-8"))
+        if raw.get("format", 1) != cls.FORMAT:
+            raise ValueError(f"{path}: prior format {raw.get('format', 1)}, this code reads "
+                             f"{cls.FORMAT}; refit with `python -m service eval calibrate`")
         return cls(version=raw["version"], trained_on=raw["trained_on"],
                    model_id=raw["model_id"], dimension=int(raw["dimension"]),
                    probes={k: FrameworkProbe.from_json(v) for k, v in raw["probes"].items()},
+                   lexicon=Lexicon.from_json(raw["lexicon"]),
+                   lexical_probes={k: FrameworkProbe.from_json(v)
+                                   for k, v in raw["lexical_probes"].items()},
                    notes=raw.get("notes", {}))

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
 
-from service.calibration.fit import _probe
+from service.calibration.fit import _probe, fit_lexicon
 from service.pipeline.calibrate import CalibrationModel
-from service.pipeline.prior import ExperiencePrior, FrameworkProbe, experience_vector
+from service.pipeline.prior import ExperiencePrior, FrameworkProbe, Lexicon, experience_vector
 from service.runtime import load_encoder, load_pipeline
 from service.settings import PROJECT_ROOT
 from tests.conftest import make_settings
@@ -40,17 +41,72 @@ def test_probes_learn_which_experiences_show_a_competency() -> None:
     assert p_yes["NEVER"] == pytest.approx(0.5 / 61)
 
 
+def _prior(**changes: object) -> ExperiencePrior:
+    fields: dict[str, object] = {
+        "version": "prior-x", "trained_on": "sha256:d", "model_id": "m", "dimension": 2,
+        "probes": {"fw": FrameworkProbe(("A", "B"), np.array([[2.0, 0.0], [0.0, -1.0]]),
+                                        np.array([0.0, 1.0]))},
+        "lexicon": Lexicon(("solder", "budget"), np.array([1.0, 2.0])),
+        "lexical_probes": {"fw": FrameworkProbe(("A", "B"), np.array([[3.0, 0.0], [0.0, 0.0]]),
+                                                np.array([-1.0, 0.5]))}}
+    return ExperiencePrior(**(fields | changes))  # type: ignore[arg-type]
+
+
 def test_artefact_round_trip_and_shape_check(tmp_path: Path) -> None:
-    probe = FrameworkProbe(("A", "B"), np.array([[2.0, 0.0], [0.0, -1.0]]), np.array([0.0, 1.0]))
-    prior = ExperiencePrior("prior-x", "sha256:d", "m", 2, {"fw": probe})
+    prior = _prior()
     prior.save(tmp_path / "p.json")
     loaded = ExperiencePrior.load(tmp_path / "p.json")
     x = np.array([0.6, 0.8])
-    assert loaded.for_framework("fw", x) == pytest.approx(prior.for_framework("fw", x))
-    assert loaded.for_framework("fw", x)["A"] == pytest.approx(1 / (1 + np.exp(-1.2)))
-    assert loaded.for_framework("other", x) is None and loaded.for_framework("fw", None) is None
+    text = "I soldered... no: I learned to solder and to SOLDER well"
+    read = loaded.for_framework("fw", x, text)
+    assert read is not None and read == pytest.approx(prior.for_framework("fw", x, text))
+    # A: embedding logit 1.2, lexical logit 3 * 1 - 1 (the text's only lexicon word is
+    # "solder"); the prior is the logistic of their mean
+    assert read["A"] == pytest.approx(1 / (1 + np.exp(-1.6)))
+    # no lexicon word: the lexical probe gives its intercept alone
+    unknown = loaded.for_framework("fw", x, "nothing here")
+    assert unknown is not None and unknown["A"] == pytest.approx(1 / (1 + np.exp(-0.1)))
+    assert loaded.for_framework("other", x, text) is None
+    assert loaded.for_framework("fw", None, text) is None
     with pytest.raises(ValueError, match="2 dimensions"):
-        loaded.for_framework("fw", np.ones(3))
+        loaded.for_framework("fw", np.ones(3), text)
+
+
+def test_a_prior_from_before_the_lexical_probes_is_refused(tmp_path: Path) -> None:
+    raw = {"version": "prior-old", "trained_on": "sha256:d", "model_id": "m", "dimension": 2,
+           "probes": {}}
+    (tmp_path / "p.json").write_text(json.dumps(raw))
+    with pytest.raises(ValueError, match="refit with"):
+        ExperiencePrior.load(tmp_path / "p.json")
+
+
+def test_every_embedding_probe_needs_a_lexical_one_over_the_same_codes() -> None:
+    with pytest.raises(ValueError, match="same codes"):
+        _prior(lexical_probes={})
+    other = FrameworkProbe(("A", "C"), np.zeros((2, 2)), np.zeros(2))
+    with pytest.raises(ValueError, match="same codes"):
+        _prior(lexical_probes={"fw": other})
+    wide = FrameworkProbe(("A", "B"), np.zeros((2, 5)), np.zeros(2))
+    with pytest.raises(ValueError, match="lexicon of 2 terms"):
+        _prior(lexical_probes={"fw": wide})
+
+
+def test_the_lexicon_weighs_words_as_the_fitted_vectorizer_did() -> None:
+    """Serving reads words with our own numpy transform; it must equal scikit-learn's."""
+    texts = ["Soldered the robot's wiring harness, re-soldered it twice.",
+             "Built a budget for the club; the budget balanced by March.",
+             "I tested a hypothesis about the robot's battery and the wiring.",
+             "Café budget: 3 runs, the robot, the hypothesis, naïve résumé."]
+    lexicon = fit_lexicon(texts)
+    vectorizer = TfidfVectorizer(sublinear_tf=True, min_df=2, stop_words="english").fit(texts)
+    assert lexicon.terms == tuple(vectorizer.get_feature_names_out())
+    assert "the" not in lexicon.terms and "budget" in lexicon.terms
+    unseen = "The ROBOT's budget, budget and budget again; wiring? robot!"
+    expected = vectorizer.transform([*texts, unseen]).toarray()
+    ours = np.stack([lexicon.vector(t) for t in [*texts, unseen]])
+    assert np.allclose(ours, expected)
+    assert not lexicon.vector("nothing it knows").any()
+    assert fit_lexicon(["one", "two"]).terms == ()  # no word used twice
 
 
 def test_installed_prior_matches_the_installed_calibration() -> None:
