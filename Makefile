@@ -52,6 +52,7 @@ bench: build-index ## end-to-end latency through the HTTP API; ESCO retrieval, d
 	$(BIN)/python bench/latency.py
 	$(BIN)/python bench/esco_retrieval.py
 	$(BIN)/python bench/models.py
+	$(BIN)/python bench/prior.py
 
 DEV  := $(addprefix eval/datasets/experiences-v1/,dev.jsonl dev-2.jsonl dev-3.jsonl)
 TEST := eval/datasets/experiences-v1/test.jsonl

@@ -63,9 +63,10 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def summary(ms: list[float]) -> dict[str, float]:
-    return {"n": len(ms), "p50_ms": round(percentile(ms, 0.5), 1),
-            "p95_ms": round(percentile(ms, 0.95), 1), "mean_ms": round(statistics.mean(ms), 1)}
+def summary(ms: list[float], digits: int = 1) -> dict[str, float]:
+    return {"n": len(ms), "p50_ms": round(percentile(ms, 0.5), digits),
+            "p95_ms": round(percentile(ms, 0.95), digits),
+            "mean_ms": round(statistics.mean(ms), digits)}
 
 
 async def run_http(base: str, key: str, bodies: list[dict[str, Any]], rounds: int,

@@ -1,0 +1,96 @@
+"""What the experience prior costs a request, measured in one run on the same work.
+
+For the fixed experiences of bench/latency.py: the time the installed prior takes for the four
+labelled frameworks, whole (both probes) and its embedding probe alone, against embedding the
+request and against everything after embedding (``assert_skills`` over the same frameworks).
+
+    python bench/prior.py [--rounds 5] [--experiences 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.latency import experiences, percentile, summary, write_result  # noqa: E402
+from service.domain.experience import Experience, ExtractionOptions  # noqa: E402
+from service.pipeline.prior import experience_text, experience_vector  # noqa: E402
+from service.pipeline.retrieve import SentenceQueries  # noqa: E402
+from service.runtime import load_catalog, load_encoder, load_indexes, load_pipeline  # noqa: E402
+from service.settings import Settings  # noqa: E402
+from service.taxonomy.catalog import TaxonomyCatalog  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--experiences", type=int, default=20)
+    parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "prior.json")
+    args = parser.parse_args()
+    settings = Settings()
+    encoder = load_encoder(settings)
+    pipeline = load_pipeline(settings, encoder)
+    prior = pipeline.prior
+    if prior is None:
+        raise SystemExit("no fitted prior for this model: run make calibrate")
+    frameworks = sorted(prior.probes)
+    catalog = TaxonomyCatalog(load_catalog(settings).select(frameworks))
+    indexes = list(load_indexes(settings, encoder, catalog)[0].values())
+
+    work = []
+    for body in experiences(args.experiences):
+        experience = Experience.model_validate(body)
+        segments = pipeline.segment(experience)
+        vectors = encoder.embed(pipeline.texts_to_embed(segments))
+        work.append((experience, segments, vectors))
+
+    timings: dict[str, list[float]] = {"embed": [], "after_embedding": [], "prior_both": [],
+                                       "prior_embedding_probe_only": []}
+
+    def timed(name: str, started: float) -> None:
+        timings[name].append((time.perf_counter() - started) * 1000)
+
+    for _ in range(args.rounds):
+        for experience, segments, vectors in work:
+            started = time.perf_counter()
+            encoder.embed(pipeline.texts_to_embed(segments))
+            timed("embed", started)
+            started = time.perf_counter()
+            pipeline.assert_skills(experience, segments, vectors, indexes, ExtractionOptions(),
+                                   encoder.model_id)
+            timed("after_embedding", started)
+            whole = experience_vector(SentenceQueries.split([s.text for s in segments],
+                                                            vectors).vectors)
+            if whole is None:
+                continue
+            started = time.perf_counter()
+            for framework in frameworks:
+                prior.for_framework(framework, whole, experience_text(segments))
+            timed("prior_both", started)
+            started = time.perf_counter()
+            for framework in frameworks:
+                prior.probes[framework].probabilities(whole)
+            timed("prior_embedding_probe_only", started)
+
+    p50 = {name: percentile(ms, 0.5) for name, ms in timings.items()}
+    write_result({
+        "workload": {"experiences": len(work), "rounds": args.rounds,
+                     "frameworks": frameworks, "model": encoder.model_id,
+                     "lexicon_terms": len(prior.lexicon.terms)},
+        "ms": {name: summary(ms, digits=3) for name, ms in timings.items()},
+        "p50_ratios": {
+            "prior_both_to_embedding_probe_only": round(
+                p50["prior_both"] / p50["prior_embedding_probe_only"], 2),
+            "prior_both_to_after_embedding": round(p50["prior_both"] / p50["after_embedding"], 4),
+            "prior_both_to_embed": round(p50["prior_both"] / p50["embed"], 4)},
+    }, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
