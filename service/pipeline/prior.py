@@ -62,18 +62,18 @@ class Lexicon:
 
     terms: tuple[str, ...]
     idf: npt.NDArray[np.float64]
+    column: dict[str, int] = field(init=False, repr=False, compare=False)  # term -> index
 
     def __post_init__(self) -> None:
         if len(self.terms) != len(self.idf):
             raise ValueError(f"lexicon has {len(self.terms)} terms but {len(self.idf)} idf values")
-        object.__setattr__(self, "_column", {t: i for i, t in enumerate(self.terms)})
+        object.__setattr__(self, "column", {t: i for i, t in enumerate(self.terms)})
 
     def vector(self, text: str) -> npt.NDArray[np.float64]:
         """The text's term weights (all zero when it shares no word with the vocabulary)."""
-        column: dict[str, int] = self.__dict__["_column"]
         x = np.zeros(len(self.terms))
         for term, count in Counter(tokens(text)).items():
-            i = column.get(term)
+            i = self.column.get(term)
             if i is not None:
                 x[i] = (1.0 + math.log(count)) * self.idf[i]
         norm = float(np.linalg.norm(x))
