@@ -82,6 +82,7 @@ def render(result: RunMetrics, predictions: Sequence[ExperiencePrediction]) -> s
         "<h2>Per category</h2>", _readings_table(result.per_category),
         "<h2>Per tag</h2>", _readings_table(result.per_tag),
         "<h2>Precision by confidence level</h2>", _levels_table(result),
+        "<h2>Recall by gold strength</h2>", _strength_table(result),
         "<h2>Quality indicators</h2>",
         f"<p>{escape(result.quality.status)}: the pipeline does not rate responsibility, "
         "complexity or novelty yet, so no agreement is reported.</p>"
@@ -160,6 +161,16 @@ def _levels_table(result: RunMetrics) -> str:
     rows = [f"<tr><td>{level}</td>{_num(v.n)}{_num(v.correct)}{_num(v.precision)}"
             f"{_num(v.lenient_precision)}</tr>" for level, v in result.confidence_levels.items()]
     return _table(["confidence", "asserted", "gold", "precision", "lenient precision"], rows)
+
+
+def _strength_table(result: RunMetrics) -> str:
+    rows = []
+    for name, by in result.recall_by_strength.items():
+        cells = "".join(f"{_num(r.found)}{_num(r.gold)}{_num(r.recall)}"
+                        for r in (by["clear"], by["weak"]))
+        rows.append(f"<tr><td>{escape(name)}</td>{cells}</tr>")
+    return _table(["slice", "clear found", "clear gold", "clear recall", "weak found",
+                   "weak gold", "weak recall"], rows)
 
 
 def _quality_table(result: RunMetrics) -> str:

@@ -57,6 +57,14 @@ class FrameworkScores(Readings):
     calibration: dict[str, metrics.Calibration]
 
 
+class StrengthRecall(BaseModel):
+    """How many gold codes of one strength the run asserted."""
+
+    gold: int
+    found: int
+    recall: float
+
+
 class RankingScores(BaseModel):
     """Ranking quality of every scored code, over experiences with at least one gold label."""
 
@@ -108,6 +116,8 @@ class RunMetrics(BaseModel):
     per_category: dict[str, Readings]
     per_tag: dict[str, Readings]
     confidence_levels: dict[str, LevelPrecision]
+    # "all" and each framework -> "clear" / "weak" -> how many of those gold codes were asserted
+    recall_by_strength: dict[str, dict[str, StrengthRecall]]
     ranking: dict[str, RankingScores]
     calibration: dict[str, metrics.Calibration]
     pr_curve: PRCurve
@@ -127,6 +137,8 @@ def summarize(run: RunInfo, predictions: Sequence[ExperiencePrediction]) -> RunM
                       for c in categories},
         per_tag={t: readings([p for p in predictions if t in p.tags]) for t in tags},
         confidence_levels=confidence_levels(predictions),
+        recall_by_strength={"all": recall_by_strength(predictions)}
+        | {f: recall_by_strength(predictions, _in(f)) for f in frameworks},
         ranking={"all": ranking(predictions)} | {f: ranking(predictions, _in(f))
                                                  for f in frameworks},
         calibration=_calibration(predictions),
@@ -160,6 +172,21 @@ def confidence_levels(predictions: Sequence[ExperiencePrediction]) -> dict[str, 
             n=len(rows), correct=correct, precision=correct / len(rows) if rows else 0.0,
             lenient_precision=sum(counted) / len(counted) if counted else 0.0)
     return result
+
+
+def recall_by_strength(predictions: Sequence[ExperiencePrediction],
+                       keep: Filter = lambda key: True) -> dict[str, StrengthRecall]:
+    """Recall of the clear and of the weak gold codes apart: where the misses are."""
+    counts = {s.value: [0, 0] for s in Strength}
+    for p in predictions:
+        asserted = {c.key for c in p.candidates if c.asserted}
+        for g in p.gold:
+            if keep(g.key):
+                tally = counts[g.strength.value]
+                tally[0] += 1
+                tally[1] += g.key in asserted
+    return {s: StrengthRecall(gold=gold, found=found, recall=found / gold if gold else 0.0)
+            for s, (gold, found) in counts.items()}
 
 
 def ranking(predictions: Sequence[ExperiencePrediction],

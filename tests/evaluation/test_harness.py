@@ -65,6 +65,12 @@ def test_run_writes_metrics_predictions_and_report(run_dir: Path) -> None:
     assert metrics["calibration"]["all_candidates"]["ece"] is not None
     assert len(metrics["calibration"]["asserted"]["bins"]) == 10
     assert metrics["per_framework"]["america-succeeds"]["per_code"]
+    by_strength = metrics["recall_by_strength"]["all"]
+    assert (by_strength["clear"]["gold"] + by_strength["weak"]["gold"]
+            == metrics["overall"]["strict"]["counts"]["tp"]
+            + metrics["overall"]["strict"]["counts"]["fn"])
+    assert (by_strength["clear"]["found"] + by_strength["weak"]["found"]
+            == metrics["overall"]["strict"]["counts"]["tp"])
 
     predictions = [json.loads(line) for line in
                    (run_dir / "predictions.jsonl").read_text().splitlines()]
@@ -82,6 +88,7 @@ def test_run_writes_metrics_predictions_and_report(run_dir: Path) -> None:
     assert html.startswith("<!doctype html>")
     assert html.count("<svg") == 3
     assert "Worst errors" in html and "Quality indicators" in html
+    assert "Recall by gold strength" in html
     assert "<script" not in html and "<link" not in html and "src=" not in html  # one file
 
 

@@ -97,6 +97,20 @@ def test_confidence_levels_ranking_and_curve() -> None:
     assert result.calibration["all_candidates"].n == 4
 
 
+def test_recall_by_gold_strength() -> None:
+    result = summarize(_run(), PREDICTIONS)
+    overall = result.recall_by_strength["all"]
+    # clear A1: found in e1, never scored in e2; weak B1: below the floor in e1, asserted in e2
+    assert (overall["clear"].gold, overall["clear"].found) == (2, 1)
+    assert (overall["weak"].gold, overall["weak"].found) == (2, 1)
+    assert overall["weak"].recall == pytest.approx(0.5)
+    assert result.recall_by_strength["fw-a"]["weak"].gold == 0
+    assert result.recall_by_strength["fw-a"]["weak"].recall == 0.0
+    assert result.recall_by_strength["fw-b"]["clear"].gold == 0
+    assert (result.recall_by_strength["fw-b"]["weak"].found,
+            result.recall_by_strength["fw-b"]["weak"].gold) == (1, 2)
+
+
 def test_quality_is_reported_only_when_estimated() -> None:
     assert summarize(_run(), PREDICTIONS).quality.status == "not estimated"
     rated = [p.model_copy(update={"quality": RATING}) for p in PREDICTIONS]
