@@ -69,8 +69,7 @@ def main() -> int:
             if whole is None:
                 continue
             started = time.perf_counter()
-            for framework in frameworks:
-                prior.for_framework(framework, whole, experience_text(segments))
+            prior.for_frameworks(frameworks, whole, experience_text(segments))
             timed("prior_both", started)
             started = time.perf_counter()
             for framework in frameworks:

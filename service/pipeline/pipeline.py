@@ -153,10 +153,15 @@ class ExtractionPipeline:
         levels = quality.levels() if quality is not None else None
         ranked: list[tuple[SkillAssertion, float]] = []  # with the evidence's strength
         selected = [i.taxonomy.id for i in indexes]
+        # every framework's prior from one reading of the experience's words
+        priors = (self.prior.for_frameworks(selected, experience_vector(queries.vectors),
+                                            experience_text(segments))
+                  if self.prior is not None else {})
         for index in indexes:
             taxonomy = index.taxonomy
             thresholds = self.thresholds(taxonomy.id)
-            for skill, context in self.candidates(experience, segments, queries, index, levels):
+            for skill, context in self.candidates(experience, segments, queries, index, levels,
+                                                  priors.get(taxonomy.id, {})):
                 score = strength = skill.score
                 if self.calibration is not None:
                     strength = self.calibration.logit(taxonomy.id,

@@ -167,14 +167,21 @@ class ExperiencePrior:
 
         ``x`` is ``experience_vector`` of the sentences, ``text`` is ``experience_text``.
         """
-        probe = self.probes.get(taxonomy_id)
-        if probe is None or x is None:
-            return None
+        return self.for_frameworks([taxonomy_id], x, text).get(taxonomy_id)
+
+    def for_frameworks(self, taxonomy_ids: Sequence[str], x: npt.NDArray[np.float64] | None,
+                       text: str) -> dict[str, dict[str, float]]:
+        """``for_framework`` for each framework that has a probe, reading the words once."""
+        wanted = [t for t in taxonomy_ids if t in self.probes]
+        if not wanted or x is None:
+            return {}
         if x.shape != (self.dimension,):
             raise ValueError(f"experience vector has shape {x.shape}; the prior was fitted "
                              f"for {self.dimension} dimensions ({self.model_id})")
-        lexical = self.lexical_probes[taxonomy_id].logits(self.lexicon.vector(text))
-        return _named(probe.codes, (probe.logits(x) + lexical) / 2.0)
+        words = self.lexicon.vector(text)
+        return {t: _named(self.probes[t].codes,
+                          (self.probes[t].logits(x) + self.lexical_probes[t].logits(words)) / 2.0)
+                for t in wanted}
 
     def save(self, path: Path) -> None:
         """Write as reviewable JSON."""

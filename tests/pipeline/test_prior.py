@@ -72,6 +72,19 @@ def test_artefact_round_trip_and_shape_check(tmp_path: Path) -> None:
         loaded.for_framework("fw", np.ones(3), text)
 
 
+def test_every_framework_read_at_once_matches_one_at_a_time() -> None:
+    second = FrameworkProbe(("C",), np.array([[1.0, 1.0]]), np.array([0.0]))
+    lexical = FrameworkProbe(("C",), np.array([[0.0, 2.0]]), np.array([0.0]))
+    prior = _prior(probes=_prior().probes | {"fw2": second},
+                   lexical_probes=_prior().lexical_probes | {"fw2": lexical})
+    x, text = np.array([0.6, 0.8]), "a budget and a solder joint"
+    both = prior.for_frameworks(["fw", "fw2", "esco"], x, text)
+    assert set(both) == {"fw", "fw2"}  # a framework without a probe has no prior
+    for framework in ("fw", "fw2"):
+        assert both[framework] == pytest.approx(prior.for_framework(framework, x, text))
+    assert prior.for_frameworks(["fw"], None, text) == {}
+
+
 def test_a_prior_from_before_the_lexical_probes_is_refused(tmp_path: Path) -> None:
     raw = {"version": "prior-old", "trained_on": "sha256:d", "model_id": "m", "dimension": 2,
            "probes": {}}
