@@ -174,9 +174,19 @@ def _strength_table(result: RunMetrics) -> str:
 
 
 def _quality_table(result: RunMetrics) -> str:
-    rows = [f"<tr><td>{escape(k)}</td>{_num(q.exact)}{_num(q.within_one)}"
-            f"{_num(q.mean_absolute_error)}</tr>" for k, q in result.quality.per_indicator.items()]
-    return _table(["indicator", "exact", "within one", "MAE"], rows)
+    shifts = result.quality.under_repetition
+    rows = []
+    for k, q in result.quality.per_indicator.items():
+        shift = shifts.get(k)
+        moved = (_num(shift.changed) + _num(shift.mean_shift) if shift
+                 else _num(None) + _num(None))
+        rows.append(f"<tr><td>{escape(k)}</td>{_num(q.exact)}{_num(q.within_one)}"
+                    f"{_num(q.mean_absolute_error)}{moved}</tr>")
+    note = ("<p>The last two columns estimate each experience again with its narrative written "
+            "out twice: nothing new is said, so a level that moves follows the text's length "
+            "alone (0 is the ideal).</p>")
+    return _table(["indicator", "exact", "within one", "MAE",
+                   "changed with the narrative twice", "mean level shift"], rows) + note
 
 
 def _errors_table(errors: Sequence[ErrorRow]) -> str:

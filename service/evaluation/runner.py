@@ -24,7 +24,7 @@ from service.domain.taxonomy import Taxonomy
 from service.evaluation.dataset import GoldSkill, LabelledExperience, QualityRatings
 from service.pipeline.embed import Embedder, Vectors
 from service.pipeline.pipeline import ExtractionPipeline
-from service.pipeline.retrieve import SkillIndex
+from service.pipeline.retrieve import SentenceQueries, SkillIndex
 
 log = structlog.get_logger(__name__)
 
@@ -60,6 +60,9 @@ class ExperiencePrediction(BaseModel):
     gold: list[GoldSkill]
     gold_quality: QualityRatings
     quality: QualityRatings | None = None  # the pipeline does not estimate quality yet
+    # The levels estimated for the same experience with its narrative written out twice: it
+    # says nothing new, so a level that moves follows the text's length, not what it shows.
+    quality_repeated: QualityRatings | None = None
     candidates: list[CodePrediction]  # every scored code, best first
     seconds: float
 
@@ -118,14 +121,39 @@ class PipelineRunner:
         served = self.pipeline.run(record.experience, embedder, indexes, options)
         scanned = self.scan.run(record.experience, embedder, indexes, options)
         quality = served.quality_indicators
+        repeated = self._quality_of_repeated_narrative(record, embedder)
         return ExperiencePrediction(
             id=record.id, category=record.experience.category.value,
             title=record.experience.title, tags=record.gold.tags,
             labelled_frameworks=frameworks, gold=record.gold.skills,
             gold_quality=record.gold.quality,
             quality=QualityRatings(**quality.levels()) if quality else None,
+            quality_repeated=repeated,
             candidates=roll_up(served, scanned, {i.taxonomy.id: i.taxonomy for i in indexes}),
             seconds=round(time.perf_counter() - started, 4))
+
+    def _quality_of_repeated_narrative(self, record: LabelledExperience,
+                                       embedder: Embedder) -> QualityRatings | None:
+        """The estimated levels had the narrative been written out twice.
+
+        The repeated narrative's sentences are the original's twice over, so each rubric
+        anchor's best similarity is unchanged and the original segments and vectors (already
+        embedded for this record) stand for them; only what the estimator reads off the
+        experience itself (the narrative's length) differs. Verified levels are left out: they
+        are not estimates.
+        """
+        estimator = self.pipeline.quality
+        if estimator is None:
+            return None
+        experience = record.experience
+        segments = self.pipeline.segment(experience)
+        texts = self.pipeline.texts_to_embed(segments)
+        if not texts:
+            return None
+        queries = SentenceQueries.split([s.text for s in segments], embedder.embed(texts))
+        repeated = experience.model_copy(
+            update={"narrative": f"{experience.narrative}\n\n{experience.narrative}"})
+        return QualityRatings(**estimator.estimate(repeated, segments, queries.vectors).levels())
 
     def run(self, records: Sequence[LabelledExperience],
             progress: bool = True) -> list[ExperiencePrediction]:

@@ -83,11 +83,25 @@ class LevelPrecision(BaseModel):
     lenient_precision: float
 
 
+class RepetitionShift(BaseModel):
+    """How one indicator's estimate moves when the narrative is written out twice.
+
+    The text says nothing new, so every change follows its length alone: 0 is the ideal.
+    """
+
+    n: int
+    changed: float  # share of experiences whose level moved
+    raised: float  # share whose level rose
+    mean_shift: float  # mean of (level with the narrative twice - level as written)
+
+
 class QualityReport(BaseModel):
     """Agreement on the quality indicators, or why there is none."""
 
     status: Literal["estimated", "not estimated"]
     per_indicator: dict[str, metrics.QualityAgreement] = {}
+    # per indicator, the estimate's sensitivity to the narrative's length alone
+    under_repetition: dict[str, RepetitionShift] = {}
 
 
 class OperatingPoint(BaseModel):
@@ -214,7 +228,24 @@ def quality(predictions: Sequence[ExperiencePrediction]) -> QualityReport:
             [getattr(p.gold_quality, name) for p in predictions],
             [getattr(p.quality, name) for p in predictions])
         for name in QUALITY_INDICATORS}
-    return QualityReport(status="estimated", per_indicator=per_indicator)
+    return QualityReport(status="estimated", per_indicator=per_indicator,
+                         under_repetition=under_repetition(predictions))
+
+
+def under_repetition(predictions: Sequence[ExperiencePrediction]) -> dict[str, RepetitionShift]:
+    """Per indicator, how the estimates move with the narrative written out twice."""
+    pairs = [(p.quality, p.quality_repeated) for p in predictions
+             if p.quality is not None and p.quality_repeated is not None]
+    if not pairs:
+        return {}
+    shifts: dict[str, RepetitionShift] = {}
+    for name in QUALITY_INDICATORS:
+        moves = [getattr(twice, name) - getattr(once, name) for once, twice in pairs]
+        n = len(moves)
+        shifts[name] = RepetitionShift(n=n, changed=sum(m != 0 for m in moves) / n,
+                                       raised=sum(m > 0 for m in moves) / n,
+                                       mean_shift=sum(moves) / n)
+    return shifts
 
 
 def _per_label(predictions: Sequence[ExperiencePrediction], keep: Filter,

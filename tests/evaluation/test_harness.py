@@ -35,7 +35,7 @@ def _unit_interval(tree: object, path: str = "") -> list[str]:
     bad: list[str] = []
     if isinstance(tree, dict):
         for key, value in tree.items():
-            skipped = {"run", "counts", "count", "n", "correct", "predicted"}
+            skipped = {"run", "counts", "count", "n", "correct", "predicted", "mean_shift"}
             if key in skipped or key.startswith("n_"):
                 continue
             bad += _unit_interval(value, f"{path}.{key}")
@@ -79,6 +79,10 @@ def test_run_writes_metrics_predictions_and_report(run_dir: Path) -> None:
     if estimated:
         assert set(metrics["quality"]["per_indicator"]) == {
             "responsibility", "complexity", "novelty"}
+        shifts = metrics["quality"]["under_repetition"]
+        assert set(shifts) == {"responsibility", "complexity", "novelty"}
+        assert all(s["n"] == 6 and -3 <= s["mean_shift"] <= 3 for s in shifts.values())
+        assert all(p["quality_repeated"] is not None for p in predictions)
     assert [p["id"] for p in predictions] == [f"exp-dev-00{i}" for i in range(1, 7)]
     codes = {c["code"] for p in predictions for c in p["candidates"]
              if c["framework"] == "america-succeeds"}
@@ -89,6 +93,7 @@ def test_run_writes_metrics_predictions_and_report(run_dir: Path) -> None:
     assert html.count("<svg") == 3
     assert "Worst errors" in html and "Quality indicators" in html
     assert "Recall by gold strength" in html
+    assert "changed with the narrative twice" in html
     assert "<script" not in html and "<link" not in html and "src=" not in html  # one file
 
 
@@ -117,6 +122,13 @@ def test_operating_point_is_what_the_api_asserts(tmp_path: Path) -> None:
         quality = result.quality_indicators
         assert (predicted.quality.model_dump() if predicted.quality else None) == (
             quality.levels() if quality else None)
+        # what the runner reads as "the narrative twice" is what the API estimates for it
+        twice = record.experience.model_copy(update={
+            "narrative": f"{record.experience.narrative}\n\n{record.experience.narrative}"})
+        repeated = api.run(twice, encoder, [indexes[f] for f in frameworks],
+                           ExtractionOptions(taxonomies=frameworks)).quality_indicators
+        assert repeated is not None and predicted.quality_repeated is not None
+        assert predicted.quality_repeated.model_dump() == repeated.levels()
     assert not api.scan_all and set(floors) == set(frameworks)
 
 

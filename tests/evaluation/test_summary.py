@@ -117,6 +117,24 @@ def test_quality_is_reported_only_when_estimated() -> None:
     quality = summarize(_run(), rated).quality
     assert quality.status == "estimated"
     assert quality.per_indicator["novelty"].exact == 1.0
+    assert quality.under_repetition == {}  # nothing estimated twice, nothing to read
+
+
+def test_quality_under_repetition_counts_the_levels_that_move() -> None:
+    once = QualityRatings(responsibility=2, complexity=2, novelty=3)
+    rated = [PREDICTIONS[0].model_copy(update={
+                 "quality": once,
+                 "quality_repeated": QualityRatings(responsibility=3, complexity=2, novelty=1)}),
+             PREDICTIONS[1].model_copy(update={
+                 "quality": once,
+                 "quality_repeated": QualityRatings(responsibility=3, complexity=2, novelty=3)})]
+    shifts = summarize(_run(), rated).quality.under_repetition
+    assert (shifts["responsibility"].changed, shifts["responsibility"].raised) == (1.0, 1.0)
+    assert shifts["responsibility"].mean_shift == pytest.approx(1.0)
+    assert (shifts["complexity"].changed, shifts["complexity"].mean_shift) == (0.0, 0.0)
+    assert (shifts["novelty"].changed, shifts["novelty"].raised) == (0.5, 0.0)
+    assert shifts["novelty"].mean_shift == pytest.approx(-1.0)
+    assert shifts["novelty"].n == 2
 
 
 def test_predicted_children_roll_up_to_the_gold_level() -> None:
