@@ -139,8 +139,8 @@ class PipelineRunner:
         The repeated narrative's sentences are the original's twice over, so each rubric
         anchor's best similarity is unchanged and the original segments and vectors (already
         embedded for this record) stand for them; only what the estimator reads off the
-        experience itself (the narrative's length) differs. Verified levels are left out: they
-        are not estimates.
+        experience itself (the narrative's length) differs. Levels the record gives as verified
+        stay verified, as in the served run, so they never count as moving.
         """
         estimator = self.pipeline.quality
         if estimator is None:
@@ -153,7 +153,9 @@ class PipelineRunner:
         queries = SentenceQueries.split([s.text for s in segments], embedder.embed(texts))
         repeated = experience.model_copy(
             update={"narrative": f"{experience.narrative}\n\n{experience.narrative}"})
-        return QualityRatings(**estimator.estimate(repeated, segments, queries.vectors).levels())
+        levels = estimator.estimate(repeated, segments, queries.vectors,
+                                    experience.quality_indicators).levels()
+        return QualityRatings(**levels)
 
     def run(self, records: Sequence[LabelledExperience],
             progress: bool = True) -> list[ExperiencePrediction]:

@@ -10,6 +10,7 @@ import pytest
 
 from service.cli import main
 from service.domain.experience import ExtractionOptions
+from service.domain.quality import VerifiedQuality
 from service.evaluation.dataset import load_dataset
 from service.evaluation.runner import PipelineRunner
 from service.evaluation.service import evaluate_dataset
@@ -129,6 +130,12 @@ def test_operating_point_is_what_the_api_asserts(tmp_path: Path) -> None:
                            ExtractionOptions(taxonomies=frameworks)).quality_indicators
         assert repeated is not None and predicted.quality_repeated is not None
         assert predicted.quality_repeated.model_dump() == repeated.levels()
+    # a level the platform verified stays verified, so it never counts as moving
+    verified = records[0].model_copy(update={"experience": records[0].experience.model_copy(
+        update={"quality_indicators": VerifiedQuality(novelty=4)})})
+    predicted = runner.predict(verified)
+    assert predicted.quality is not None and predicted.quality_repeated is not None
+    assert predicted.quality.novelty == predicted.quality_repeated.novelty == 4
     assert not api.scan_all and set(floors) == set(frameworks)
 
 
