@@ -26,7 +26,7 @@ from service.calibration.out_of_fold import (
     roll_up,
     rolled_rows,
 )
-from service.domain.quality import DIMENSIONS
+from service.domain.quality import DIMENSIONS, LEVELS
 from service.evaluation.dataset import LabelledExperience
 from service.pipeline.calibrate import (
     FEATURES,
@@ -44,7 +44,14 @@ from service.pipeline.prior import (
     experience_text,
     experience_vector,
 )
-from service.pipeline.quality import QualityEstimator, QualityModel, Rubric, feature_names
+from service.pipeline.quality import (
+    WORD_FEATURES,
+    QualityEstimator,
+    QualityModel,
+    Rubric,
+    WordProbe,
+    feature_names,
+)
 from service.pipeline.retrieve import SentenceQueries, SkillIndex
 from service.pipeline.segment import Segment
 
@@ -81,32 +88,78 @@ def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean, scale
 
 
+QUALITY_C = 0.3  # inverse L2 strength of the quality model per dimension
+WORD_PROBE_C = 3.0  # the same for the quality word probes (chosen on dev, out of fold, and
+# validation)
+
+
+def _four_levels(model: LogisticRegression, n_features: int) -> tuple[np.ndarray, np.ndarray]:
+    """A fitted multinomial model's weights as rows for levels 1..4; a level never seen in
+    training gets an intercept so low it is never predicted."""
+    coef, intercept = np.zeros((4, n_features)), np.full(4, -1e3)
+    classes = [int(c) for c in model.classes_]
+    if len(classes) == 2:  # scikit-learn keeps one row: the second class against the first
+        coef[classes[1] - 1], intercept[classes[1] - 1] = model.coef_[0], model.intercept_[0]
+        intercept[classes[0] - 1] = 0.0
+        return coef, intercept
+    for row, level in enumerate(classes):
+        coef[level - 1], intercept[level - 1] = model.coef_[row], model.intercept_[row]
+    return coef, intercept
+
+
+def _word_probe(words: np.ndarray, y: np.ndarray) -> WordProbe:
+    """A dimension's multinomial probe over term weights (the observed rates where it cannot
+    be fitted: one level only, or no vocabulary)."""
+    if len(set(y.tolist())) < 2 or words.shape[1] == 0:
+        rates = np.asarray([(np.sum(y == level) + 0.5) / (len(y) + 2.0) for level in LEVELS])
+        return WordProbe(np.zeros((4, words.shape[1])), np.log(rates))
+    model = LogisticRegression(C=WORD_PROBE_C, max_iter=5000).fit(words, y)
+    return WordProbe(*_four_levels(model, words.shape[1]))
+
+
+def _out_of_fold_word_probabilities(words: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Each experience's P(level) from a word probe fitted without it (5 folds)."""
+    out = np.zeros((len(y), 4))
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=3)
+    for train, held in folds.split(words, y):
+        probe = _word_probe(words[train], y[train])
+        out[held] = [probe.probabilities(w) for w in words[held]]
+    return out
+
+
 def fit_quality(prepared: Sequence[_Prepared], rubric: Rubric, version: str, trained_on: str
                 ) -> tuple[QualityModel, dict[str, dict[int, int]], dict[str, float]]:
-    """Multinomial logistic model per dimension; returns out-of-fold levels and accuracy."""
+    """Multinomial logistic model per dimension; returns out-of-fold levels and accuracy.
+
+    Each dimension's model reads the estimator's features and its word probe's probabilities;
+    it is fitted on out-of-fold probe probabilities (stacking), so it learns what an honest
+    probe is worth, and serves with the probe fitted on every experience.
+    """
     estimator = QualityEstimator(rubric)
     x = np.stack([estimator.features(p.record.experience, p.segments, p.sentence_vectors)[0]
                   for p in prepared])
-    mean, scale = _standardise(x)
-    xs = (x - mean) / scale
-    coef, intercept, oof_levels, accuracy = {}, {}, {}, {}
+    lexicon = fit_lexicon([experience_text(p.segments) for p in prepared])
+    words = (np.stack([lexicon.vector(experience_text(p.segments)) for p in prepared])
+             if len(prepared) else np.zeros((0, len(lexicon.terms))))
+    coef, intercept, mean, scale, probes = {}, {}, {}, {}, {}
+    oof_levels, accuracy = {}, {}
     for d in DIMENSIONS:
         y = np.asarray([getattr(p.record.gold.quality, d) for p in prepared])
-        model = LogisticRegression(C=0.3, max_iter=5000)
+        probes[d] = _word_probe(words, y)
+        xd = np.hstack([x, _out_of_fold_word_probabilities(words, y)])
+        mean[d], scale[d] = _standardise(xd)
+        xs = (xd - mean[d]) / scale[d]
+        model = LogisticRegression(C=QUALITY_C, max_iter=5000)
         folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=7)
         oof = cross_val_predict(model, xs, y, cv=folds)
         model.fit(xs, y)
-        full_coef = np.zeros((4, xs.shape[1]))
-        full_intercept = np.full(4, -1e3)  # a level never seen in training is never predicted
-        for row, cls in enumerate(model.classes_):
-            full_coef[int(cls) - 1] = model.coef_[row]
-            full_intercept[int(cls) - 1] = model.intercept_[row]
-        coef[d], intercept[d] = full_coef, full_intercept
+        coef[d], intercept[d] = _four_levels(model, xs.shape[1])
         oof_levels[d] = {i: int(level) for i, level in enumerate(oof)}
         accuracy[d] = round(float(np.mean(oof == y)), 3)
         accuracy[f"{d}_within_one"] = round(float(np.mean(np.abs(oof - y) <= 1)), 3)
-    return (QualityModel(version=version, feature_names=tuple(feature_names()), coef=coef,
-                         intercept=intercept, mean=mean, scale=scale, trained_on=trained_on),
+    return (QualityModel(version=version, feature_names=(*feature_names(), *WORD_FEATURES),
+                         coef=coef, intercept=intercept, mean=mean, scale=scale,
+                         lexicon=lexicon, word_probes=probes, trained_on=trained_on),
             oof_levels, accuracy)
 
 

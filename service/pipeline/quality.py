@@ -1,16 +1,19 @@
 """Experience Quality Indicators: responsibility, complexity and novelty, each at level 1 to 4.
 
 Features: the best similarity of any sentence to each level's anchor sentences (our rubric,
-``models/quality/rubric.yaml``), plus hours, duration, evidence and category. A multinomial
-logistic model per dimension, fitted on the labelled dev split (``eval calibrate``), turns them
-into a level; without a fitted model the level whose anchors match best wins. A platform may
-send verified levels, which always win over the estimate.
+``models/quality/rubric.yaml``), hours, duration, evidence, the narrative's length and the
+category, and what a probe over the experience's words makes of the dimension (P of each level
+from the words alone: "trained", "founded", "budget" say more than how much was written). A
+multinomial logistic model per dimension, fitted on the labelled dev split (``eval calibrate``),
+turns them into a level; without a fitted model the level whose anchors match best wins. A
+platform may send verified levels, which always win over the estimate.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,49 +29,92 @@ from service.domain.quality import (
     VerifiedQuality,
 )
 from service.pipeline.embed import Embedder, Vectors
+from service.pipeline.prior import Lexicon, experience_text
 from service.pipeline.segment import Segment
 from service.pipeline.sources import profile_sources
+
+WORD_FEATURES = tuple(f"words:level{level}" for level in LEVELS)
+
+
+@dataclass(frozen=True)
+class WordProbe:
+    """One dimension's multinomial logistic over the experience's words:
+    ``P(level) = softmax(coef @ words + intercept)``."""
+
+    coef: np.ndarray  # (4 levels, lexicon terms)
+    intercept: np.ndarray  # (4,)
+
+    def probabilities(self, words: np.ndarray) -> np.ndarray:
+        """P(level 1..4) from the words alone."""
+        return _softmax(self.coef @ words + self.intercept)
 
 
 @dataclass(frozen=True)
 class QualityModel:
-    """Fitted multinomial logistic weights per dimension: logits = x @ coef.T + intercept."""
+    """Fitted multinomial logistic weights per dimension: logits = x @ coef.T + intercept.
+
+    ``x`` is the estimator's features followed by the dimension's word probe's four
+    probabilities, standardised with the dimension's own mean and scale.
+    """
 
     version: str
     feature_names: tuple[str, ...]
     coef: dict[str, np.ndarray]
     intercept: dict[str, np.ndarray]
-    mean: np.ndarray
-    scale: np.ndarray
+    mean: dict[str, np.ndarray]
+    scale: dict[str, np.ndarray]
+    lexicon: Lexicon
+    word_probes: dict[str, WordProbe]
     trained_on: str
+
+    FORMAT = 2  # 1: no word probes, one mean and scale for every dimension
 
     @classmethod
     def load(cls, path: Path) -> QualityModel:
-        """Read a model written by ``save``."""
+        """Read a model written by ``save``; refuse one of another format."""
         raw = json.loads(path.read_text(encoding="utf-8"))
+        if raw.get("format", 1) != cls.FORMAT:
+            raise ValueError(f"{path}: quality model format {raw.get('format', 1)} is not "
+                             f"{cls.FORMAT}; refit it with `python -m service eval calibrate`")
+        per_dimension = {key: {d: np.asarray(raw[key][d], dtype=np.float64) for d in DIMENSIONS}
+                         for key in ("coef", "intercept", "mean", "scale")}
         return cls(version=raw["version"], feature_names=tuple(raw["feature_names"]),
-                   coef={d: np.asarray(raw["coef"][d]) for d in DIMENSIONS},
-                   intercept={d: np.asarray(raw["intercept"][d]) for d in DIMENSIONS},
-                   mean=np.asarray(raw["mean"]), scale=np.asarray(raw["scale"]),
+                   **per_dimension, lexicon=Lexicon.from_json(raw["lexicon"]),
+                   word_probes={d: WordProbe(np.asarray(raw["word_probes"][d]["coef"]),
+                                             np.asarray(raw["word_probes"][d]["intercept"]))
+                                for d in DIMENSIONS},
                    trained_on=raw["trained_on"])
 
     def save(self, path: Path) -> None:
-        """Write as JSON (no pickles: artefacts are reviewable and portable)."""
+        """Write as JSON on one line, as the prior is (no pickles: artefacts are reviewable and
+        portable)."""
         path.parent.mkdir(parents=True, exist_ok=True)
+        per_dimension = {key: {d: getattr(self, key)[d].tolist() for d in DIMENSIONS}
+                         for key in ("coef", "intercept", "mean", "scale")}
         path.write_text(json.dumps({
-            "version": self.version, "feature_names": list(self.feature_names),
-            "coef": {d: self.coef[d].tolist() for d in DIMENSIONS},
-            "intercept": {d: self.intercept[d].tolist() for d in DIMENSIONS},
-            "mean": self.mean.tolist(), "scale": self.scale.tolist(),
-            "trained_on": self.trained_on}, indent=1) + "\n", encoding="utf-8")
+            "format": self.FORMAT, "version": self.version,
+            "feature_names": list(self.feature_names), **per_dimension,
+            "lexicon": self.lexicon.to_json(),
+            "word_probes": {d: {"coef": np.round(p.coef, 6).tolist(),
+                                "intercept": p.intercept.tolist()}
+                            for d, p in self.word_probes.items()},
+            "trained_on": self.trained_on}) + "\n", encoding="utf-8")
 
-    def probabilities(self, dimension: str, features: np.ndarray) -> np.ndarray:
-        """P(level 1..4) for one experience."""
-        x = (features - self.mean) / self.scale
-        logits = self.coef[dimension] @ x + self.intercept[dimension]
-        logits = logits - logits.max()
-        p = np.exp(logits)
-        return np.asarray(p / p.sum())
+    def words(self, segments: Sequence[Segment]) -> np.ndarray:
+        """The experience's term weights, as the word probes read them."""
+        return self.lexicon.vector(experience_text(segments))
+
+    def probabilities(self, dimension: str, features: np.ndarray, words: np.ndarray
+                      ) -> np.ndarray:
+        """P(level 1..4) for one experience (``words`` from ``words``)."""
+        x = np.concatenate([features, self.word_probes[dimension].probabilities(words)])
+        x = (x - self.mean[dimension]) / self.scale[dimension]
+        return _softmax(self.coef[dimension] @ x + self.intercept[dimension])
+
+
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    p = np.exp(logits - logits.max())
+    return np.asarray(p / p.sum())
 
 
 class Rubric:
@@ -95,7 +141,7 @@ class QualityEstimator:
     """Estimates the three indicators from the segments' vectors and the experience's facts."""
 
     name = "quality.rubric-logreg"
-    version = "1"
+    version = "2"  # 2: a probe over the experience's words joins the features
 
     def __init__(self, rubric: Rubric, model: QualityModel | None = None) -> None:
         self.rubric = rubric
@@ -129,6 +175,7 @@ class QualityEstimator:
                  verified: VerifiedQuality | None = None) -> QualityIndicators:
         """The three indicators, verified levels winning over estimates."""
         x, best = self.features(experience, segments, vectors)
+        words = self.model.words(segments) if self.model is not None else None
         result: dict[str, QualityIndicator] = {}
         for n, d in enumerate(DIMENSIONS):
             given = getattr(verified, d) if verified else None
@@ -137,8 +184,8 @@ class QualityEstimator:
                                              rationale=f"{d.capitalize()} level {given} was "
                                                        "verified by the submitting platform.")
                 continue
-            if self.model is not None:
-                p = self.model.probabilities(d, x)
+            if self.model is not None and words is not None:
+                p = self.model.probabilities(d, x, words)
                 level, prob = int(np.argmax(p)) + 1, float(np.max(p))
             else:
                 sims = x[n * 4:(n + 1) * 4]

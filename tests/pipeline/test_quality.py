@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from service.domain.experience import Experience
 from service.domain.quality import QualityIndicators, VerifiedQuality
 from service.inference.encoder import SentenceEncoder
 from service.pipeline.pipeline import ExtractionPipeline
-from service.pipeline.quality import QualityEstimator
+from service.pipeline.quality import WORD_FEATURES, QualityEstimator, QualityModel
 from service.runtime import load_encoder, load_pipeline
 from service.settings import Settings
 from tests.conftest import make_settings
@@ -29,6 +32,36 @@ DIRECTED = Experience.model_validate({
     "category": "employment",
     "narrative": "I bagged groceries on Saturdays. My manager told me what to do and I did it.",
     "hours": 12,
+})
+
+# Said in three sentences, without hours or dates: trained others, rebuilt a system, solved a
+# problem alone, vouched for by a supervisor.
+CONCISE_LEAD = Experience.model_validate({
+    "category": "service",
+    "narrative": (
+        "Every Saturday for six months I ran the intake table at our town food bank. At first I "
+        "just checked people in, but by March I was training the new volunteers and rebuilt "
+        "the sign-up spreadsheet so we stopped double-booking shifts. When the freezer broke I "
+        "called three stores and got them to hold our frozen donations until it was fixed."),
+    "evidence": [{"kind": "endorsement", "author": {"role": "Volunteer coordinator",
+                                                    "relationship": "supervisor"},
+                  "text": "Maya took ownership of intake and trained six new volunteers."}],
+})
+# At length, with hours: every task assigned, nothing led or started.
+LONG_DIRECTED = Experience.model_validate({
+    "category": "employment",
+    "narrative": (
+        "This summer I worked at a grocery store near my house. Each morning my manager gave "
+        "me a list of tasks and I worked through it in order. I stocked the shelves in the "
+        "cereal and canned food aisles, faced the products so the labels pointed forward, and "
+        "checked the dates on the milk in the dairy cooler. When trucks came in I helped unload "
+        "boxes onto carts and wheeled them to the back room where another worker told me where "
+        "to put them. In the afternoons I bagged groceries at the registers and brought carts "
+        "in from the parking lot. If a customer asked me where something was I walked them to "
+        "the aisle or asked a coworker. At the end of each shift I swept the floors and "
+        "emptied the trash cans in the break room. My manager said I was reliable and always "
+        "showed up on time, and I learned a lot about how a store runs day to day."),
+    "hours": 200,
 })
 
 
@@ -95,3 +128,30 @@ def test_verified_levels_win(estimate: Callable[..., QualityIndicators]) -> None
     assert indicators.responsibility.level == 4
     assert indicators.responsibility.source == "verified"
     assert indicators.novelty.source == "estimated"
+
+
+def test_what_was_done_outweighs_how_much_was_written(
+        estimate: Callable[..., QualityIndicators]) -> None:
+    concise = estimate(CONCISE_LEAD).levels()
+    directed = estimate(LONG_DIRECTED).levels()
+    assert concise["responsibility"] >= 3 > directed["responsibility"]
+
+
+def test_quality_model_round_trips_and_refuses_an_older_format(
+        pipeline: ExtractionPipeline, tmp_path: Path) -> None:
+    assert pipeline.quality is not None and pipeline.quality.model is not None
+    model = pipeline.quality.model
+    path = tmp_path / "quality.json"
+    model.save(path)
+    again = QualityModel.load(path)
+    features = np.linspace(-1.0, 1.0, len(model.feature_names) - len(WORD_FEATURES))
+    words = model.lexicon.vector("I trained the new volunteers and founded a club")
+    assert words.any()
+    for dimension in ("responsibility", "complexity", "novelty"):
+        assert np.allclose(again.probabilities(dimension, features, words),
+                           model.probabilities(dimension, features, words), atol=1e-6)
+    raw = json.loads(path.read_text())
+    raw["format"] = 1
+    path.write_text(json.dumps(raw))
+    with pytest.raises(ValueError, match="refit"):
+        QualityModel.load(path)
