@@ -138,9 +138,10 @@ def fit_quality(prepared: Sequence[_Prepared], rubric: Rubric, version: str, tra
     estimator = QualityEstimator(rubric)
     x = np.stack([estimator.features(p.record.experience, p.segments, p.sentence_vectors)[0]
                   for p in prepared])
-    lexicon = fit_lexicon([experience_text(p.segments) for p in prepared])
-    words = (np.stack([lexicon.vector(experience_text(p.segments)) for p in prepared])
-             if len(prepared) else np.zeros((0, len(lexicon.terms))))
+    texts = [experience_text(p.segments) for p in prepared]
+    lexicon = fit_lexicon(texts)
+    words = (np.stack([lexicon.vector(t) for t in texts]) if texts
+             else np.zeros((0, len(lexicon.terms))))
     coef, intercept, mean, scale, probes = {}, {}, {}, {}, {}
     oof_levels, accuracy = {}, {}
     for d in DIMENSIONS:

@@ -106,7 +106,7 @@ class QualityModel:
 
     def probabilities(self, dimension: str, features: np.ndarray, words: np.ndarray
                       ) -> np.ndarray:
-        """P(level 1..4) for one experience (``words`` from ``words``)."""
+        """P(level 1..4) for one experience; ``words`` as the ``words`` method gives them."""
         x = np.concatenate([features, self.word_probes[dimension].probabilities(words)])
         x = (x - self.mean[dimension]) / self.scale[dimension]
         return _softmax(self.coef[dimension] @ x + self.intercept[dimension])
