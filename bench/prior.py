@@ -1,8 +1,9 @@
-"""What the experience prior costs a request, measured in one run on the same work.
+"""What the experience prior and the quality model's word probes cost a request, in one run.
 
 For the fixed experiences of bench/latency.py: the time the installed prior takes for the four
-labelled frameworks, whole (both probes) and its embedding probe alone, against embedding the
-request and against everything after embedding (``assert_skills`` over the same frameworks).
+labelled frameworks, whole (both probes) and its embedding probe alone, and the time the
+quality estimate takes, whole and its word probes alone, against embedding the request and
+against everything after embedding (``assert_skills`` over the same frameworks).
 
     python bench/prior.py [--rounds 5] [--experiences 20]
 """
@@ -49,8 +50,13 @@ def main() -> int:
         vectors = encoder.embed(pipeline.texts_to_embed(segments))
         work.append((experience, segments, vectors))
 
+    quality = pipeline.quality
+    if quality is None or quality.model is None:
+        raise SystemExit("no fitted quality model for this model: run make calibrate")
+    quality_model = quality.model
     timings: dict[str, list[float]] = {"embed": [], "after_embedding": [], "prior_both": [],
-                                       "prior_embedding_probe_only": []}
+                                       "prior_embedding_probe_only": [], "quality_estimate": [],
+                                       "quality_word_probes": []}
 
     def timed(name: str, started: float) -> None:
         timings[name].append((time.perf_counter() - started) * 1000)
@@ -64,8 +70,16 @@ def main() -> int:
             pipeline.assert_skills(experience, segments, vectors, indexes, ExtractionOptions(),
                                    encoder.model_id)
             timed("after_embedding", started)
-            whole = experience_vector(SentenceQueries.split([s.text for s in segments],
-                                                            vectors).vectors)
+            sentence_vectors = SentenceQueries.split([s.text for s in segments], vectors).vectors
+            started = time.perf_counter()
+            quality.estimate(experience, segments, sentence_vectors)
+            timed("quality_estimate", started)
+            started = time.perf_counter()
+            words = quality_model.words(segments)
+            for probe in quality_model.word_probes.values():
+                probe.probabilities(words)
+            timed("quality_word_probes", started)
+            whole = experience_vector(sentence_vectors)
             if whole is None:
                 continue
             started = time.perf_counter()
@@ -86,7 +100,10 @@ def main() -> int:
             "prior_both_to_embedding_probe_only": round(
                 p50["prior_both"] / p50["prior_embedding_probe_only"], 2),
             "prior_both_to_after_embedding": round(p50["prior_both"] / p50["after_embedding"], 4),
-            "prior_both_to_embed": round(p50["prior_both"] / p50["embed"], 4)},
+            "prior_both_to_embed": round(p50["prior_both"] / p50["embed"], 4),
+            "quality_word_probes_to_quality_estimate": round(
+                p50["quality_word_probes"] / p50["quality_estimate"], 3),
+            "quality_word_probes_to_embed": round(p50["quality_word_probes"] / p50["embed"], 4)},
     }, args.out)
     return 0
 
