@@ -14,6 +14,7 @@ import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
+import numpy as np
 import structlog
 from pydantic import BaseModel, ConfigDict
 from tqdm import tqdm
@@ -136,23 +137,23 @@ class PipelineRunner:
                                        embedder: Embedder) -> QualityRatings | None:
         """The estimated levels had the narrative been written out twice.
 
-        The repeated narrative's sentences are the original's twice over, so each rubric
-        anchor's best similarity is unchanged and the original segments and vectors (already
-        embedded for this record) stand for them; only what the estimator reads off the
-        experience itself (the narrative's length) differs. Levels the record gives as verified
-        stay verified, as in the served run, so they never count as moving.
+        Read the way the API reads any narrative: segmented and embedded again (the
+        sentences already embedded for this record are reused), so whatever in the estimate
+        depends on how much was written, its words' counts included, shows. Levels the
+        record gives as verified stay verified, as in the served run, so they never count as
+        moving.
         """
         estimator = self.pipeline.quality
         if estimator is None:
             return None
         experience = record.experience
-        segments = self.pipeline.segment(experience)
+        repeated = experience.model_copy(
+            update={"narrative": f"{experience.narrative}\n\n{experience.narrative}"})
+        segments = self.pipeline.segment(repeated)
         texts = self.pipeline.texts_to_embed(segments)
         if not texts:
             return None
         queries = SentenceQueries.split([s.text for s in segments], embedder.embed(texts))
-        repeated = experience.model_copy(
-            update={"narrative": f"{experience.narrative}\n\n{experience.narrative}"})
         levels = estimator.estimate(repeated, segments, queries.vectors,
                                     experience.quality_indicators).levels()
         return QualityRatings(**levels)
@@ -215,11 +216,12 @@ def now() -> datetime:
 
 
 class _ReusedVectors:
-    """Embeds a batch once; the second run of the same experience reuses its vectors."""
+    """Embeds each distinct text of one experience once: the second run of the experience,
+    and its narrative written twice, reuse the first run's vectors."""
 
     def __init__(self, embedder: Embedder) -> None:
         self._embedder = embedder
-        self._last: tuple[tuple[str, ...], Vectors] | None = None
+        self._seen: dict[str, np.ndarray] = {}
 
     @property
     def model_id(self) -> str:
@@ -232,8 +234,10 @@ class _ReusedVectors:
         return self._embedder.dimension
 
     def embed(self, texts: Sequence[str]) -> Vectors:
-        """The wrapped model's vectors, computed once per distinct batch."""
-        key = tuple(texts)
-        if self._last is None or self._last[0] != key:
-            self._last = (key, self._embedder.embed(texts))
-        return self._last[1]
+        """The wrapped model's vectors; texts seen before are not embedded again."""
+        new = list(dict.fromkeys(t for t in texts if t not in self._seen))
+        if new:
+            self._seen.update(zip(new, self._embedder.embed(new), strict=True))
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack([self._seen[t] for t in texts])

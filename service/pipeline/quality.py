@@ -1,12 +1,14 @@
 """Experience Quality Indicators: responsibility, complexity and novelty, each at level 1 to 4.
 
 Features: the best similarity of any sentence to each level's anchor sentences (our rubric,
-``models/quality/rubric.yaml``), hours, duration, evidence, the narrative's length and the
-category, and what a probe over the experience's words makes of the dimension (P of each level
-from the words alone: "trained", "founded", "budget" say more than how much was written). A
-multinomial logistic model per dimension, fitted on the labelled dev split (``eval calibrate``),
-turns them into a level; without a fitted model the level whose anchors match best wins. A
-platform may send verified levels, which always win over the estimate.
+``models/quality/rubric.yaml``), hours, duration, evidence and the category, and what a probe
+over the experience's words makes of the dimension (P of each level from the words alone:
+"trained", "founded", "budget"). How much was written is deliberately not a feature: a learner
+who describes a demanding experience in three sentences is rated on what the sentences say, not
+out-written by one who pads. A multinomial logistic model per dimension, fitted on the labelled
+dev split (``eval calibrate``), turns them into a level; without a fitted model the level whose
+anchors match best wins. A platform may send verified levels, which always win over the
+estimate.
 """
 
 from __future__ import annotations
@@ -71,11 +73,18 @@ class QualityModel:
 
     @classmethod
     def load(cls, path: Path) -> QualityModel:
-        """Read a model written by ``save``; refuse one of another format."""
+        """Read a model written by ``save``; refuse one of another format, or one fitted on
+        other features than the estimator computes."""
         raw = json.loads(path.read_text(encoding="utf-8"))
         if raw.get("format", 1) != cls.FORMAT:
             raise ValueError(f"{path}: quality model format {raw.get('format', 1)} is not "
                              f"{cls.FORMAT}; refit it with `python -m service eval calibrate`")
+        expected = [*feature_names(), *WORD_FEATURES]
+        if raw["feature_names"] != expected:
+            changed = sorted(set(raw["feature_names"]) ^ set(expected)) or ["their order"]
+            raise ValueError(f"{path}: fitted on other features than the estimator computes "
+                             f"({', '.join(changed)}); refit it with "
+                             "`python -m service eval calibrate`")
         per_dimension = {key: {d: np.asarray(raw[key][d], dtype=np.float64) for d in DIMENSIONS}
                          for key in ("coef", "intercept", "mean", "scale")}
         return cls(version=raw["version"], feature_names=tuple(raw["feature_names"]),
@@ -141,7 +150,8 @@ class QualityEstimator:
     """Estimates the three indicators from the segments' vectors and the experience's facts."""
 
     name = "quality.rubric-logreg"
-    version = "2"  # 2: a probe over the experience's words joins the features
+    version = "3"  # 2: a probe over the experience's words joins the features; 3: the
+    # narrative's length leaves them
 
     def __init__(self, rubric: Rubric, model: QualityModel | None = None) -> None:
         self.rubric = rubric
@@ -216,8 +226,7 @@ def feature_names() -> list[str]:
     """Names matching ``QualityEstimator.features``."""
     names = [f"anchor:{d}:{level}" for d in DIMENSIONS for level in LEVELS]
     return names + ["log_hours", "has_hours", "log_days", "has_dates", "evidence_items",
-                    "third_party", "log_chars"] + [f"category:{c.value}"
-                                                   for c in ExperienceCategory]
+                    "third_party"] + [f"category:{c.value}" for c in ExperienceCategory]
 
 
 def _days(experience: Experience) -> float | None:
@@ -232,7 +241,7 @@ def _fact_features(experience: Experience) -> list[float]:
     endorsed = any(e.kind is EvidenceKind.ENDORSEMENT for e in experience.evidence)
     return [math.log1p(experience.hours or 0.0), float(experience.hours is not None),
             math.log1p(days or 0.0), float(days is not None), float(len(experience.evidence)),
-            float(third_party and endorsed), math.log(len(experience.narrative) + 1.0),
+            float(third_party and endorsed),
             *[float(experience.category is c) for c in ExperienceCategory]]
 
 
