@@ -9,7 +9,7 @@ from html import escape
 from service.evaluation import charts
 from service.evaluation.dataset import Strength
 from service.evaluation.runner import CodePrediction, ExperiencePrediction
-from service.evaluation.summary import Readings, RunMetrics
+from service.evaluation.summary import Readings, RunMetrics, StrengthRecall
 
 _STYLE = """
 body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;color:#1a202c}
@@ -166,11 +166,21 @@ def _levels_table(result: RunMetrics) -> str:
 def _strength_table(result: RunMetrics) -> str:
     rows = []
     for name, by in result.recall_by_strength.items():
-        cells = "".join(f"{_num(r.found)}{_num(r.gold)}{_num(r.recall)}"
+        cells = "".join(f"{_num(r.found)}{_num(r.gold)}{_num(r.recall)}{_by_level(r)}"
                         for r in (by["clear"], by["weak"]))
         rows.append(f"<tr><td>{escape(name)}</td>{cells}</tr>")
-    return _table(["slice", "clear found", "clear gold", "clear recall", "weak found",
-                   "weak gold", "weak recall"], rows)
+    return _table(["slice", "clear found", "clear gold", "clear recall",
+                   "clear found as high / medium / low", "weak found", "weak gold",
+                   "weak recall", "weak found as high / medium / low"], rows)
+
+
+def _by_level(recall: StrengthRecall) -> str:
+    """The found codes' confidence levels, as shares of those found."""
+    if not recall.found:
+        return "<td>–</td>"
+    shares = [recall.by_confidence.get(level, 0) / recall.found
+              for level in ("high", "medium", "low")]
+    return f"<td>{' / '.join(f'{share:.0%}' for share in shares)}</td>"
 
 
 def _quality_table(result: RunMetrics) -> str:

@@ -6,11 +6,11 @@ found, and *lenient*, where a weak gold label is neither required nor penalised.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from service.evaluation import metrics
 from service.evaluation.dataset import Strength
@@ -58,11 +58,14 @@ class FrameworkScores(Readings):
 
 
 class StrengthRecall(BaseModel):
-    """How many gold codes of one strength the run asserted."""
+    """How many gold codes of one strength the run asserted, and at which confidence: the
+    annotated strength is the confidence a reader expects, so clear codes should come out
+    high more often than weak ones."""
 
     gold: int
     found: int
     recall: float
+    by_confidence: dict[str, int] = Field(default_factory=dict)  # found, per asserted level
 
 
 class RankingScores(BaseModel):
@@ -190,16 +193,23 @@ def confidence_levels(predictions: Sequence[ExperiencePrediction]) -> dict[str, 
 
 def recall_by_strength(predictions: Sequence[ExperiencePrediction],
                        keep: Filter = lambda key: True) -> dict[str, StrengthRecall]:
-    """Recall of the clear and of the weak gold codes apart: where the misses are."""
+    """Recall of the clear and of the weak gold codes apart (where the misses are), and the
+    confidence the found ones were asserted at."""
     counts = {s.value: [0, 0] for s in Strength}
+    levels: dict[str, Counter[str]] = {s.value: Counter() for s in Strength}
     for p in predictions:
-        asserted = {c.key for c in p.candidates if c.asserted}
+        asserted = {c.key: c.confidence for c in p.candidates if c.asserted}
         for g in p.gold:
             if keep(g.key):
                 tally = counts[g.strength.value]
                 tally[0] += 1
-                tally[1] += g.key in asserted
-    return {s: StrengthRecall(gold=gold, found=found, recall=found / gold if gold else 0.0)
+                if g.key in asserted:
+                    tally[1] += 1
+                    level = asserted[g.key]
+                    levels[g.strength.value][level.value if level else "none"] += 1
+    return {s: StrengthRecall(gold=gold, found=found, recall=found / gold if gold else 0.0,
+                              by_confidence={level: levels[s][level]
+                                             for level in ("high", "medium", "low")})
             for s, (gold, found) in counts.items()}
 
 

@@ -72,6 +72,9 @@ def test_run_writes_metrics_predictions_and_report(run_dir: Path) -> None:
             + metrics["overall"]["strict"]["counts"]["fn"])
     assert (by_strength["clear"]["found"] + by_strength["weak"]["found"]
             == metrics["overall"]["strict"]["counts"]["tp"])
+    for strength in ("clear", "weak"):  # every found code was asserted at some level
+        assert sum(by_strength[strength]["by_confidence"].values()) == (
+            by_strength[strength]["found"])
 
     predictions = [json.loads(line) for line in
                    (run_dir / "predictions.jsonl").read_text().splitlines()]
@@ -93,7 +96,7 @@ def test_run_writes_metrics_predictions_and_report(run_dir: Path) -> None:
     assert html.startswith("<!doctype html>")
     assert html.count("<svg") == 3
     assert "Worst errors" in html and "Quality indicators" in html
-    assert "Recall by gold strength" in html
+    assert "Recall by gold strength" in html and "clear found as high / medium / low" in html
     assert "changed with the narrative twice" in html
     assert "<script" not in html and "<link" not in html and "src=" not in html  # one file
 

@@ -104,6 +104,9 @@ def test_recall_by_gold_strength() -> None:
     assert (overall["clear"].gold, overall["clear"].found) == (2, 1)
     assert (overall["weak"].gold, overall["weak"].found) == (2, 1)
     assert overall["weak"].recall == pytest.approx(0.5)
+    # the confidence each found code was asserted at (the annotated strength is the expected one)
+    assert overall["clear"].by_confidence == {"high": 1, "medium": 0, "low": 0}  # A1 in e1
+    assert overall["weak"].by_confidence == {"high": 0, "medium": 1, "low": 0}  # B1 in e2
     assert result.recall_by_strength["fw-a"]["weak"].gold == 0
     assert result.recall_by_strength["fw-a"]["weak"].recall == 0.0
     assert result.recall_by_strength["fw-b"]["clear"].gold == 0
