@@ -205,8 +205,8 @@ def recall_by_strength(predictions: Sequence[ExperiencePrediction],
                 tally[0] += 1
                 if g.key in asserted:
                     tally[1] += 1
-                    level = asserted[g.key]
-                    levels[g.strength.value][level.value if level else "none"] += 1
+                    if (level := asserted[g.key]) is not None:
+                        levels[g.strength.value][level.value] += 1
     return {s: StrengthRecall(gold=gold, found=found, recall=found / gold if gold else 0.0,
                               by_confidence={level: levels[s][level]
                                              for level in ("high", "medium", "low")})
