@@ -45,12 +45,11 @@ from service.pipeline.prior import (
     experience_vector,
 )
 from service.pipeline.quality import (
-    WORD_FEATURES,
     QualityEstimator,
     QualityModel,
     Rubric,
     WordProbe,
-    feature_names,
+    model_feature_names,
 )
 from service.pipeline.retrieve import SentenceQueries, SkillIndex
 from service.pipeline.segment import Segment
@@ -158,7 +157,7 @@ def fit_quality(prepared: Sequence[_Prepared], rubric: Rubric, version: str, tra
         oof_levels[d] = {i: int(level) for i, level in enumerate(oof)}
         accuracy[d] = round(float(np.mean(oof == y)), 3)
         accuracy[f"{d}_within_one"] = round(float(np.mean(np.abs(oof - y) <= 1)), 3)
-    return (QualityModel(version=version, feature_names=(*feature_names(), *WORD_FEATURES),
+    return (QualityModel(version=version, feature_names=model_feature_names(),
                          coef=coef, intercept=intercept, mean=mean, scale=scale,
                          lexicon=lexicon, word_probes=probes, trained_on=trained_on),
             oof_levels, accuracy)

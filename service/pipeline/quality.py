@@ -79,7 +79,7 @@ class QualityModel:
         if raw.get("format", 1) != cls.FORMAT:
             raise ValueError(f"{path}: quality model format {raw.get('format', 1)} is not "
                              f"{cls.FORMAT}; refit it with `python -m service eval calibrate`")
-        expected = [*feature_names(), *WORD_FEATURES]
+        expected = list(model_feature_names())
         if raw["feature_names"] != expected:
             changed = sorted(set(raw["feature_names"]) ^ set(expected)) or ["their order"]
             raise ValueError(f"{path}: fitted on other features than the estimator computes "
@@ -227,6 +227,11 @@ def feature_names() -> list[str]:
     names = [f"anchor:{d}:{level}" for d in DIMENSIONS for level in LEVELS]
     return names + ["log_hours", "has_hours", "log_days", "has_dates", "evidence_items",
                     "third_party"] + [f"category:{c.value}" for c in ExperienceCategory]
+
+
+def model_feature_names() -> tuple[str, ...]:
+    """Names of what a fitted model reads: the estimator's features, then the word probe's."""
+    return (*feature_names(), *WORD_FEATURES)
 
 
 def _days(experience: Experience) -> float | None:
