@@ -39,6 +39,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     compare.add_argument("run_b", type=Path)
     compare.add_argument("--all", action="store_true", help="include counts and per-code rows")
     compare.add_argument("--match", help="only metrics whose name contains this")
+    compare.add_argument("--resamples", type=int, default=2000,
+                         help="bootstrap resamples of the paired comparison (default 2000)")
+    compare.add_argument("--seed", type=int, default=20261130,
+                         help="seed of the resampling, for a repeatable reading")
     compare.set_defaults(func=_compare)
     agree = commands.add_parser(
         "agreement", help="a second annotation read against the gold, and a run against both")
@@ -121,7 +125,9 @@ def _run(args: argparse.Namespace) -> int:
     strict = result.overall.strict
     levels = ", ".join(f"{k} {v.precision:.3f} (n={v.n})"
                        for k, v in result.confidence_levels.items())
-    lines = [f"micro-F1 {strict.micro.f1:.3f} (P {strict.micro.precision:.3f}, "
+    interval = result.intervals.metrics.get("micro_f1")
+    spread = (f" [{interval.low:.3f}, {interval.high:.3f}]" if interval is not None else "")
+    lines = [f"micro-F1 {strict.micro.f1:.3f}{spread} (P {strict.micro.precision:.3f}, "
              f"R {strict.micro.recall:.3f}); macro-F1 {strict.macro.f1:.3f}; "
              f"lenient micro-F1 {result.overall.lenient.micro.f1:.3f}"]
     lines += [f"  {name}: micro-F1 {f.strict.micro.f1:.3f}, macro-F1 {f.strict.macro.f1:.3f}"
@@ -132,6 +138,7 @@ def _run(args: argparse.Namespace) -> int:
               f"ECE {result.calibration['all_candidates'].ece or 0:.3f} (all scored), "
               f"{result.calibration['asserted'].ece or 0:.3f} (asserted)",
               f"precision by confidence: {levels}",
+              f"(in brackets: {result.intervals.level:.0%} bootstrap interval over experiences)",
               f"wrote {args.out}/metrics.json, predictions.jsonl, report.html "
               f"({result.run.seconds['total']:.1f} s)"]
     sys.stdout.write("\n".join(lines) + "\n")
@@ -170,8 +177,12 @@ def _decorte(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from service.evaluation import compare
+    from service.evaluation import bootstrap, compare
 
+    if args.resamples < 100:
+        sys.stderr.write(f"--resamples {args.resamples}: use at least 100 (2000 is the "
+                         "default) for a 95% interval worth reading\n")
+        return 2
     try:
         a, b = compare.load_metrics(args.run_a), compare.load_metrics(args.run_b)
     except (OSError, ValueError) as exc:
@@ -182,4 +193,22 @@ def _compare(args: argparse.Namespace) -> int:
         sys.stdout.write("runs differ in:\n" + "".join(f"  {c}\n" for c in changes) + "\n")
     rows = compare.deltas(a, b, everything=args.all, match=args.match)
     sys.stdout.write(compare.format_table(rows) + "\n")
+    try:
+        pred_a, pred_b = compare.load_predictions(args.run_a), compare.load_predictions(args.run_b)
+        reason = compare.why_not_paired(a, b, (pred_a is not None, pred_b is not None))
+        if reason is not None or pred_a is None or pred_b is None:
+            sys.stdout.write(f"\n{reason}\n")
+            return 0
+        match = args.match
+        paired = bootstrap.paired(pred_a, pred_b, resamples=args.resamples, seed=args.seed,
+                                  keep=lambda name: match is None or match in name)
+    except (OSError, ValueError) as exc:  # ComparisonError is a ValueError
+        sys.stderr.write(f"{exc}\n")
+        return 2
+    if not paired:
+        sys.stdout.write(f"\nno paired metric matches --match {match!r} (they are named "
+                         "micro_f1, ece_asserted, micro_f1:FRAMEWORK, ...)\n")
+        return 0
+    sys.stdout.write("\n" + bootstrap.format_paired(paired, len(pred_a), args.resamples,
+                                                    bootstrap.LEVEL) + "\n")
     return 0

@@ -7,11 +7,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+from service.evaluation.runner import ExperiencePrediction
+
 # Provenance worth flagging when two runs differ in it; everything else under "run" is skipped.
 _PROVENANCE = ("dataset_hash", "model_id", "pipeline_version", "components", "taxonomies",
                "operating_floors", "fitted_on", "ranker", "labels_hash")
 # Counts and per-code detail are noise in a headline comparison; ``everything`` shows them.
-_DETAIL = ("per_code", "counts", "n_")
+# Bootstrap bounds are read through the paired comparison instead (``bootstrap.paired``).
+_DETAIL = ("per_code", "counts", "n_", "intervals")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +38,34 @@ def load_metrics(path: Path) -> dict[str, Any]:
     file = path / "metrics.json" if path.is_dir() else path
     loaded: dict[str, Any] = json.loads(file.read_text(encoding="utf-8"))
     return loaded
+
+
+def load_predictions(path: Path) -> list[ExperiencePrediction] | None:
+    """A dataset run's ``predictions.jsonl`` beside its metrics, or None when there is none
+    (an ESCO benchmark run, or a metrics file copied on its own)."""
+    file = (path if path.is_dir() else path.parent) / "predictions.jsonl"
+    if not file.is_file():
+        return None
+    try:
+        return [ExperiencePrediction.model_validate_json(line)
+                for line in file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    except ValidationError as exc:
+        raise ValueError(f"{file} is not a prediction file of `eval run`: "
+                         f"{exc.errors()[0]['msg']}") from exc
+
+
+def why_not_paired(a: dict[str, Any], b: dict[str, Any], has_predictions: tuple[bool, bool]
+                   ) -> str | None:
+    """Why the two runs cannot be compared experience by experience, or None when they can."""
+    missing = [name for name, has in zip("AB", has_predictions, strict=True) if not has]
+    if missing:
+        return (f"no paired interval: run {' and '.join(missing)} has no predictions.jsonl "
+                "beside its metrics.json")
+    hash_a, hash_b = a.get("run", {}).get("dataset_hash"), b.get("run", {}).get("dataset_hash")
+    if hash_a != hash_b:
+        return (f"no paired interval: the runs read different datasets ({hash_a} and {hash_b}); "
+                "the deltas above mix a change of data with a change of the service")
+    return None
 
 
 def flatten(tree: Any, prefix: str = "") -> dict[str, float]:

@@ -77,6 +77,7 @@ def render(result: RunMetrics, predictions: Sequence[ExperiencePrediction]) -> s
         if run.in_sample is None else "",
         "<h2>At the operating point</h2>", _readings_table({"all": result.overall}),
         _headline(result),
+        "<h2>How far these figures can move</h2>", _intervals_table(result),
         '<div class="plots">' + "".join(plots) + "</div>",
         "<h2>Per framework</h2>", _framework_table(result),
         "<h2>Per category</h2>", _readings_table(result.per_category),
@@ -140,6 +141,21 @@ def _headline(result: RunMetrics) -> str:
         ("ECE, all scored codes", cal["all_candidates"].ece),
         ("ECE, asserted codes", cal["asserted"].ece))]
     return _table(["metric", "value"], rows)
+
+
+def _intervals_table(result: RunMetrics) -> str:
+    iv = result.intervals
+    rows = [f"<tr><td>{escape(name)}</td>{_num(i.estimate)}{_num(i.low)}{_num(i.high)}"
+            f"{_num(i.high - i.low)}</tr>" for name, i in iv.metrics.items()]
+    note = (f"<p>{iv.level:.0%} percentile intervals from {iv.resamples} bootstrap resamples of "
+            f"the {result.run.n_experiences} experiences (each drawn whole, with replacement; "
+            f"seed {iv.seed}). Another sample of experiences written the same way could read "
+            "anywhere in them. ECE tends to read higher on a resample than on the sample itself "
+            "(fewer distinct experiences fill each bin), so its interval may sit mostly above "
+            "its estimate. To tell "
+            "whether a change helped, compare two runs with <code>eval compare</code>: it reads "
+            "both on the same resamples.</p>")
+    return _table(["metric", "value", "low", "high", "width"], rows) + note
 
 
 def _framework_table(result: RunMetrics) -> str:

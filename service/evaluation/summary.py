@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from service.evaluation import metrics
+from service.evaluation import bootstrap, metrics
 from service.evaluation.dataset import Strength
 from service.evaluation.runner import ExperiencePrediction, RunInfo
 
@@ -139,6 +139,8 @@ class RunMetrics(BaseModel):
     calibration: dict[str, metrics.Calibration]
     pr_curve: PRCurve
     quality: QualityReport
+    # how far the headline figures would move on another sample of experiences like these
+    intervals: bootstrap.Intervals
 
 
 def summarize(run: RunInfo, predictions: Sequence[ExperiencePrediction]) -> RunMetrics:
@@ -161,6 +163,7 @@ def summarize(run: RunInfo, predictions: Sequence[ExperiencePrediction]) -> RunM
         calibration=_calibration(predictions),
         pr_curve=_pr_curve(predictions, run.operating_floors),
         quality=quality(predictions),
+        intervals=bootstrap.intervals(predictions),
     )
 
 

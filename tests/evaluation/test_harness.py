@@ -98,6 +98,8 @@ def test_run_writes_metrics_predictions_and_report(run_dir: Path) -> None:
     assert "Worst errors" in html and "Quality indicators" in html
     assert "Recall by gold strength" in html and "clear found as high / medium / low" in html
     assert "changed with the narrative twice" in html
+    low = metrics["intervals"]["metrics"]["micro_f1"]["low"]
+    assert "How far these figures can move" in html and f"{low:.3f}" in html
     assert "<script" not in html and "<link" not in html and "src=" not in html  # one file
 
 
@@ -149,6 +151,36 @@ def test_compare_prints_deltas(run_dir: Path, capsys: pytest.CaptureFixture[str]
     assert "overall.strict.micro.f1" in out
     assert "+0.0000" in out
     assert "runs differ" not in out
+
+
+def test_compare_pairs_two_runs_of_one_dataset_on_the_same_resamples(
+        run_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    interval = metrics["intervals"]["metrics"]["micro_f1"]
+    assert interval["estimate"] == pytest.approx(metrics["overall"]["strict"]["micro"]["f1"])
+    assert interval["low"] <= interval["estimate"] <= interval["high"]
+    # the same run twice: every paired difference is exactly nothing
+    assert main(["eval", "compare", str(run_dir), str(run_dir), "--match", "micro_f1"]) == 0
+    out = capsys.readouterr().out
+    assert "paired bootstrap over 6 experiences (2000 resamples" in out
+    paired = [line for line in out.splitlines() if line.startswith("micro_f1 ")]
+    assert len(paired) == 1 and "[+0.0000, +0.0000]" in paired[0]
+    # a metrics file on its own (no predictions beside it): the deltas, and why not paired
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / "metrics.json").write_text((run_dir / "metrics.json").read_text())
+    assert main(["eval", "compare", str(run_dir), str(alone)]) == 0
+    assert "no paired interval: run B has no predictions.jsonl" in capsys.readouterr().out
+    # another dataset: the experiences cannot be paired
+    other = tmp_path / "other"
+    other.mkdir()
+    moved = metrics | {"run": metrics["run"] | {"dataset_hash": "sha256:other"}}
+    (other / "metrics.json").write_text(json.dumps(moved))
+    (other / "predictions.jsonl").write_text((run_dir / "predictions.jsonl").read_text())
+    assert main(["eval", "compare", str(run_dir), str(other)]) == 0
+    assert "the runs read different datasets" in capsys.readouterr().out
+    assert main(["eval", "compare", str(run_dir), str(run_dir), "--resamples", "10"]) == 2
+    assert "use at least 100" in capsys.readouterr().err
 
 
 def test_calibrate_refuses_an_experience_given_twice(tmp_path: Path,
