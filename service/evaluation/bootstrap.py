@@ -264,6 +264,18 @@ def paired(a: Sequence[ExperiencePrediction], b: Sequence[ExperiencePrediction],
     return rows
 
 
+def mean_interval(values: Sequence[float] | Array, resamples: int = RESAMPLES,
+                  level: float = LEVEL, seed: int = SEED) -> Interval:
+    """The mean of per-unit values (one per sentence, say: a ranker's reciprocal rank minus the
+    baseline's on the same sentence, a paired difference) with its percentile interval."""
+    x = np.asarray(values, dtype=np.float64)
+    if x.size == 0:
+        raise ValueError("mean_interval needs at least one value")
+    means = resample_weights(x.size, resamples, seed) @ x / x.size
+    low, high = _bounds(means, level)
+    return Interval(estimate=float(x.mean()), low=low, high=high)
+
+
 def format_paired(rows: Sequence[PairedDelta], n: int, resamples: int, level: float) -> str:
     """A fixed-width table of paired deltas, with a line saying how it was read."""
     width = max([len(r.metric) for r in rows] + [6])

@@ -169,8 +169,13 @@ def _decorte(args: argparse.Namespace) -> int:
                              f"RP@10 {s.rp_at_10:.3f}, MRR {s.mrr:.3f} "
                              f"({s.n_sentences} sentences)\n")
     for name, gain in result.gain.items():
+        spread = result.gain_intervals.get(name, {})
         sys.stdout.write(f"  gain on {name}: " + ", ".join(
-            f"{m} {v:+.3f}" for m, v in gain.items()) + "\n")
+            f"{m} {v:+.3f}" + (f" [{spread[m].low:+.3f}, {spread[m].high:+.3f}]"
+                               if m in spread else "")
+            for m, v in gain.items()) + "\n")
+    if result.gain_intervals:
+        sys.stdout.write("  (in brackets: 95% paired bootstrap interval over sentences)\n")
     sys.stdout.write(f"wrote {args.out}/metrics.json, predictions.jsonl "
                      f"({result.run.seconds['total']:.1f} s)\n")
     return 0

@@ -30,6 +30,7 @@ from pydantic import BaseModel
 from tqdm import tqdm
 
 from service.evaluation import metrics
+from service.evaluation.bootstrap import Interval, mean_interval
 from service.evaluation.dataset import file_hash
 from service.pipeline.embed import Embedder, Vectors
 from service.pipeline.hybrid import HybridScorer
@@ -38,6 +39,7 @@ from service.pipeline.retrieve import SentenceQueries
 LABELS_FILE = "skills_en_label.txt"
 SETS = {"tech": "tech_validation_annotations.csv", "house": "house_validation_annotations.csv"}
 CUTOFFS = (1, 5, 10)
+METRICS = ("rp_at_1", "rp_at_5", "rp_at_10", "mrr")  # RP at each cutoff, then MRR
 _EMBED_CHUNK = 512
 
 
@@ -117,14 +119,15 @@ class BenchmarkMetrics(BaseModel):
     sets: dict[str, SetScores]
     baseline: dict[str, SetScores]
     gain: dict[str, dict[str, float]]
+    # per set and metric: the gain with its 95% paired bootstrap interval over sentences
+    gain_intervals: dict[str, dict[str, Interval]] = {}
     product: dict[str, SetScores] = {}
 
 
 def gains(ranked: dict[str, SetScores], baseline: dict[str, SetScores]
           ) -> dict[str, dict[str, float]]:
     """Per set, each metric of ``ranked`` minus the baseline's."""
-    names = ("rp_at_1", "rp_at_5", "rp_at_10", "mrr")
-    return {s: {m: round(getattr(ranked[s], m) - getattr(baseline[s], m), 4) for m in names}
+    return {s: {m: round(getattr(ranked[s], m) - getattr(baseline[s], m), 4) for m in METRICS}
             for s in ranked if s in baseline}
 
 
@@ -148,20 +151,30 @@ def load_set(name: str, path: Path, labels: Sequence[str],
     return BenchmarkSet(name, [s for s, _ in kept], [g for _, g in kept])
 
 
-def score_rankings(rankings: Sequence[Ranking], bench: BenchmarkSet) -> SetScores:
-    """RP@1, RP@5, RP@10 and MRR of one set's rankings."""
-    rp: dict[int, list[float]] = {k: [] for k in CUTOFFS}
-    rr = []
+def per_sentence(rankings: Sequence[Ranking], bench: BenchmarkSet) -> npt.NDArray[np.float64]:
+    """Each sentence's RP@1, RP@5, RP@10 and reciprocal rank (sentences × ``METRICS``)."""
+    rows = []
     for ranking, gold in zip(rankings, bench.gold, strict=True):
         ranked = ranking.labels.tolist()
-        for k in CUTOFFS:
-            rp[k].append(metrics.rp_at_k(ranked, gold, k))
-        rr.append(metrics.reciprocal_rank(ranked, gold))
-    n = len(rr)
-    mean = {k: sum(v) / n if n else 0.0 for k, v in rp.items()}
-    return SetScores(rp_at_1=mean[1], rp_at_5=mean[5], rp_at_10=mean[10],
-                     mrr=sum(rr) / n if n else 0.0, n_sentences=n,
-                     n_gold=sum(len(g) for g in bench.gold))
+        rows.append([*(metrics.rp_at_k(ranked, gold, k) for k in CUTOFFS),
+                     metrics.reciprocal_rank(ranked, gold)])
+    return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(METRICS))
+
+
+def score_rankings(rankings: Sequence[Ranking], bench: BenchmarkSet) -> SetScores:
+    """RP@1, RP@5, RP@10 and MRR of one set's rankings."""
+    values = per_sentence(rankings, bench)
+    mean = values.mean(axis=0) if len(values) else np.zeros(len(METRICS))
+    return SetScores(**{m: float(v) for m, v in zip(METRICS, mean, strict=True)},
+                     n_sentences=len(values), n_gold=sum(len(g) for g in bench.gold))
+
+
+def gain_intervals(ranked: npt.NDArray[np.float64], baseline: npt.NDArray[np.float64]
+                   ) -> dict[str, Interval]:
+    """Per metric, the mean gain over the baseline on the same sentences and its paired
+    bootstrap interval (sentences drawn with replacement; ``bootstrap.mean_interval``)."""
+    difference = ranked - baseline
+    return {m: mean_interval(difference[:, j]) for j, m in enumerate(METRICS)}
 
 
 class BiEncoderRanker:

@@ -121,7 +121,7 @@ def evaluate_decorte(settings: Settings, data_dir: Path, out_dir: Path,
         product = decorte.FrameworkRanker(decorte.HybridRanker(encoder, index.scorer),
                                           [item.label for item in served.items], labels)
         watch.lap("product_index")
-    sets, base_sets, product_sets, lines = {}, {}, {}, []
+    sets, base_sets, product_sets, intervals, lines = {}, {}, {}, {}, []
     for name, file in decorte.SETS.items():
         bench = decorte.load_set(name, data_dir / file, labels, limit)
         base_rankings = baseline.rank(bench.sentences)
@@ -130,6 +130,9 @@ def evaluate_decorte(settings: Settings, data_dir: Path, out_dir: Path,
         rankings = ranker.rank(bench.sentences)
         sets[name] = decorte.score_rankings(rankings, bench)
         watch.lap(f"rank_{name}")
+        if bench.sentences:
+            intervals[name] = decorte.gain_intervals(decorte.per_sentence(rankings, bench),
+                                                     decorte.per_sentence(base_rankings, bench))
         product_rankings = product.rank(bench.sentences) if product else []
         if product:
             product_sets[name] = decorte.score_rankings(product_rankings, bench)
@@ -154,6 +157,7 @@ def evaluate_decorte(settings: Settings, data_dir: Path, out_dir: Path,
             product_taxonomy=f"{served.ref} {served.content_hash}" if served else None,
             product_labels_covered=product.covered if product else None),
         sets=sets, baseline=base_sets, gain=decorte.gains(sets, base_sets),
+        gain_intervals=intervals,
         product=product_sets)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "metrics.json").write_text(result.model_dump_json(indent=2) + "\n",

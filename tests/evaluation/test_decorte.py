@@ -48,6 +48,22 @@ def test_scores_follow_the_protocol() -> None:
     assert (scores.n_sentences, scores.n_gold) == (2, 3)
 
 
+def test_gains_carry_a_paired_interval_over_sentences() -> None:
+    baseline = np.array([[0.0, 1.0, 1.0, 0.5]] * 30)
+    better = baseline + np.array([1.0, 0.0, 0.0, 0.5])  # RP@1 and MRR up on every sentence
+    mixed = baseline.copy()
+    mixed[::2, 2] -= 0.5  # RP@10 down on every other sentence
+    mixed[1::2, 2] += 0.5 - 1e-9  # and up on the others, by a hair less
+    spread = decorte.gain_intervals(better, baseline)
+    assert set(spread) == set(decorte.METRICS)
+    assert (spread["rp_at_1"].estimate, spread["rp_at_1"].low, spread["rp_at_1"].high) == (
+        pytest.approx(1.0), pytest.approx(1.0), pytest.approx(1.0))
+    assert spread["rp_at_5"].low == spread["rp_at_5"].high == 0.0
+    mixed_spread = decorte.gain_intervals(mixed, baseline)["rp_at_10"]
+    assert mixed_spread.low < -0.1 < 0.1 < mixed_spread.high  # no gain to speak of, either way
+    assert mixed_spread.estimate == pytest.approx(0.0, abs=1e-6)
+
+
 @pytest.mark.skipif(not (DATA / decorte.LABELS_FILE).exists(),
                     reason=f"the benchmark data is not at {DATA} (it lives in ../shared)")
 def test_both_rankers_on_twenty_sentences(tmp_path: Path) -> None:
@@ -72,6 +88,9 @@ def test_both_rankers_on_twenty_sentences(tmp_path: Path) -> None:
     for name, gain in result.gain.items():
         assert gain["rp_at_5"] == pytest.approx(
             result.sets[name].rp_at_5 - result.baseline[name].rp_at_5, abs=1e-4)
+        interval = result.gain_intervals[name]["rp_at_5"]
+        assert interval.estimate == pytest.approx(gain["rp_at_5"], abs=1e-4)
+        assert interval.low <= interval.estimate <= interval.high
     lines = (tmp_path / "out" / "predictions.jsonl").read_text().splitlines()
     first = json.loads(lines[0])
     assert len(lines) == 40
