@@ -30,6 +30,7 @@ LEVEL = 0.95
 SEED = 20261130
 N_BINS = 10  # as summary's reliability diagram
 QUALITY_INDICATORS = ("responsibility", "complexity", "novelty")
+CONFIDENCE_LEVELS = ("low", "medium", "high")
 
 Array = npt.NDArray[np.float64]
 
@@ -50,6 +51,9 @@ class Intervals(BaseModel):
     resamples: int
     seed: int
     metrics: dict[str, Interval]
+    # share of resamples in which the precision of high > medium > low holds (None when a level
+    # was never asserted)
+    confidence_ordered: float | None = None
 
 
 class PairedDelta(BaseModel):
@@ -74,7 +78,8 @@ class Tally:
 
     Rows are experiences. ``strict`` and ``lenient`` hold each label's tp, fp and fn
     (experiences × labels × 3); ``bins`` each reliability bin's asserted count, summed score
-    and hits (experiences × bins × 3); ``quality`` whether each indicator was estimated
+    and hits (experiences × bins × 3); ``levels`` each confidence level's asserted count and
+    hits (experiences × levels × 2); ``quality`` whether each indicator was estimated
     exactly, NaN where it was not estimated.
     """
 
@@ -83,6 +88,7 @@ class Tally:
     strict: Array
     lenient: Array
     bins: Array
+    levels: Array
     quality: Array
 
     @classmethod
@@ -94,6 +100,7 @@ class Tally:
         n = len(predictions)
         strict, lenient = np.zeros((n, len(labels), 3)), np.zeros((n, len(labels), 3))
         bins, quality = np.zeros((n, N_BINS, 3)), np.full((n, len(QUALITY_INDICATORS)), np.nan)
+        levels = np.zeros((n, len(CONFIDENCE_LEVELS), 2))
         for i, p in enumerate(predictions):
             gold = {g.key for g in p.gold}
             weak = {g.key for g in p.gold if g.strength is Strength.WEAK}
@@ -110,11 +117,14 @@ class Tally:
             for c in asserted:
                 b = min(int(c.score * N_BINS), N_BINS - 1)
                 bins[i, b] += (1.0, c.score, float(c.key in gold))
+                if c.confidence is not None:
+                    levels[i, CONFIDENCE_LEVELS.index(c.confidence.value)] += (
+                        1.0, float(c.key in gold))
             if p.quality is not None:
                 quality[i] = [float(getattr(p.quality, d) == getattr(p.gold_quality, d))
                               for d in QUALITY_INDICATORS]
         return cls(tuple(p.id for p in predictions), tuple(labels), strict, lenient, bins,
-                   quality)
+                   levels, quality)
 
     def frameworks(self) -> list[str]:
         """The frameworks of the labels, in order."""
@@ -126,6 +136,7 @@ class Tally:
         strict = np.einsum("rn,nlk->rlk", weights, self.strict)
         lenient = np.einsum("rn,nlk->rlk", weights, self.lenient)
         bins = np.einsum("rn,nbk->rbk", weights, self.bins)
+        levels = np.einsum("rn,nlk->rlk", weights, self.levels)
         out = {"micro_precision": _precision(strict.sum(axis=1)),
                "micro_recall": _recall(strict.sum(axis=1)),
                "micro_f1": _f1(strict.sum(axis=1)),
@@ -136,6 +147,10 @@ class Tally:
             columns = [j for j, label in enumerate(self.labels)
                        if label.startswith(framework + ":")]
             out[f"micro_f1:{framework}"] = _f1(strict[:, columns].sum(axis=1))
+        for j, level in enumerate(CONFIDENCE_LEVELS):
+            asserted = levels[:, j, 0]
+            out[f"precision_at:{level}"] = np.where(
+                asserted > 0, levels[:, j, 1] / np.maximum(asserted, 1), np.nan)
         if not np.isnan(self.quality).all():
             for d, name in enumerate(QUALITY_INDICATORS):
                 out[f"quality_exact:{name}"] = _mean_where_known(weights, self.quality[:, d])
@@ -217,7 +232,19 @@ def intervals(predictions: Sequence[ExperiencePrediction], resamples: int = RESA
             continue
         low, high = _bounds(drawn[name], level) if drawn else (value[0], value[0])
         metrics[name] = Interval(estimate=float(value[0]), low=low, high=high)
-    return Intervals(level=level, resamples=resamples, seed=seed, metrics=metrics)
+    return Intervals(level=level, resamples=resamples, seed=seed, metrics=metrics,
+                     confidence_ordered=_ordered_share(drawn) if drawn else None)
+
+
+def _ordered_share(drawn: dict[str, Array]) -> float | None:
+    """Share of resamples whose precision rises strictly from low to medium to high; a
+    resample without an assertion at some level counts as not ordered."""
+    low, medium, high = (drawn[f"precision_at:{level}"] for level in CONFIDENCE_LEVELS)
+    if np.isnan(low).all() or np.isnan(medium).all() or np.isnan(high).all():
+        return None
+    with np.errstate(invalid="ignore"):
+        ordered = (low < medium) & (medium < high)
+    return float(ordered.mean())
 
 
 def paired(a: Sequence[ExperiencePrediction], b: Sequence[ExperiencePrediction],

@@ -137,7 +137,9 @@ def _run(args: argparse.Namespace) -> int:
               f"nDCG@10 {ranking.ndcg_at_10:.3f}",
               f"ECE {result.calibration['all_candidates'].ece or 0:.3f} (all scored), "
               f"{result.calibration['asserted'].ece or 0:.3f} (asserted)",
-              f"precision by confidence: {levels}",
+              f"precision by confidence: {levels}" + (
+                  f"; low < medium < high in {ordered:.1%} of resamples"
+                  if (ordered := result.intervals.confidence_ordered) is not None else ""),
               f"(in brackets: {result.intervals.level:.0%} bootstrap interval over experiences)",
               f"wrote {args.out}/metrics.json, predictions.jsonl, report.html "
               f"({result.run.seconds['total']:.1f} s)"]

@@ -80,7 +80,8 @@ def test_the_full_sample_reads_exactly_what_the_run_reports() -> None:
         "ece_asserted": result.calibration["asserted"].ece,
         "micro_f1:fw-a": result.per_framework["fw-a"].strict.micro.f1,
         "micro_f1:fw-b": result.per_framework["fw-b"].strict.micro.f1,
-    } | {f"quality_exact:{name}": q.exact for name, q in result.quality.per_indicator.items()}
+    } | {f"quality_exact:{name}": q.exact for name, q in result.quality.per_indicator.items()
+         } | {f"precision_at:{level}": v.precision for level, v in result.confidence_levels.items()}
     assert set(full) == set(expected)
     for name, value in expected.items():
         assert full[name][0] == pytest.approx(value, abs=1e-12), name
@@ -153,3 +154,41 @@ def test_runs_of_other_experiences_or_other_gold_are_not_paired() -> None:
         bootstrap.paired(a, regolded)
     with pytest.raises(bootstrap.ComparisonError, match="twice"):
         bootstrap.paired(a, [*a, a[0]])
+
+
+def _graded(hits: dict[ConfidenceLevel, float], n: int = 60) -> list[ExperiencePrediction]:
+    """Each experience asserts one code at each level, right with the given frequency."""
+    predictions = []
+    for i in range(n):
+        gold, candidates = [], []
+        for j, (level, rate) in enumerate(hits.items()):
+            code = f"A{j}"
+            right = (i * 7 + j * 3) % 10 < rate * 10
+            if right:
+                gold.append(GoldSkill(framework="fw-a", code=code, strength=Strength.CLEAR))
+            candidates.append(CodePrediction(
+                framework="fw-a", code=code, label=code, score=0.3 + 0.3 * j, asserted=True,
+                confidence=level, matched_item=code, rationale=""))
+        predictions.append(ExperiencePrediction(
+            id=f"g{i:03d}", category="service", title=None, tags=[],
+            labelled_frameworks=["fw-a"], gold=gold,
+            gold_quality=QualityRatings(responsibility=1, complexity=1, novelty=1),
+            candidates=candidates, seconds=0.1))
+    return predictions
+
+
+def test_the_order_of_confidence_levels_is_read_on_every_resample() -> None:
+    ordered = bootstrap.intervals(_graded({ConfidenceLevel.LOW: 0.2, ConfidenceLevel.MEDIUM: 0.5,
+                                           ConfidenceLevel.HIGH: 0.9}))
+    assert ordered.confidence_ordered == 1.0
+    assert ordered.metrics["precision_at:high"].estimate == pytest.approx(0.9)
+    inverted = bootstrap.intervals(_graded({ConfidenceLevel.LOW: 0.9, ConfidenceLevel.MEDIUM: 0.5,
+                                            ConfidenceLevel.HIGH: 0.2}))
+    assert inverted.confidence_ordered == 0.0
+    close = bootstrap.intervals(_graded({ConfidenceLevel.LOW: 0.4, ConfidenceLevel.MEDIUM: 0.5,
+                                         ConfidenceLevel.HIGH: 0.6}))
+    assert close.confidence_ordered is not None and 0.0 < close.confidence_ordered < 1.0
+    never_high = [p.model_copy(update={"candidates": p.candidates[:2]})
+                  for p in _graded({ConfidenceLevel.LOW: 0.2, ConfidenceLevel.MEDIUM: 0.5})]
+    assert bootstrap.intervals(never_high).confidence_ordered is None
+    assert "precision_at:high" not in bootstrap.intervals(never_high).metrics

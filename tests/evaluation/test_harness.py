@@ -100,6 +100,8 @@ def test_run_writes_metrics_predictions_and_report(run_dir: Path) -> None:
     assert "changed with the narrative twice" in html
     low = metrics["intervals"]["metrics"]["micro_f1"]["low"]
     assert "How far these figures can move" in html and f"{low:.3f}" in html
+    assert ("Precision rises from low to medium to high in" in html
+            or "Some level was never asserted" in html)
     assert "<script" not in html and "<link" not in html and "src=" not in html  # one file
 
 
