@@ -22,15 +22,16 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel
 
+from service.domain.experience import ConfidenceLevel
+from service.domain.quality import DIMENSIONS
 from service.evaluation.dataset import Strength
+from service.evaluation.metrics import RELIABILITY_BINS
 from service.evaluation.runner import ExperiencePrediction
 
 RESAMPLES = 2000
 LEVEL = 0.95
 SEED = 20261130
-N_BINS = 10  # as summary's reliability diagram
-QUALITY_INDICATORS = ("responsibility", "complexity", "novelty")
-CONFIDENCE_LEVELS = ("low", "medium", "high")
+CONFIDENCE_LEVELS = tuple(level.value for level in ConfidenceLevel)  # low, medium, high
 
 Array = npt.NDArray[np.float64]
 
@@ -99,7 +100,7 @@ class Tally:
         column = {label: j for j, label in enumerate(labels)}
         n = len(predictions)
         strict, lenient = np.zeros((n, len(labels), 3)), np.zeros((n, len(labels), 3))
-        bins, quality = np.zeros((n, N_BINS, 3)), np.full((n, len(QUALITY_INDICATORS)), np.nan)
+        bins, quality = np.zeros((n, RELIABILITY_BINS, 3)), np.full((n, len(DIMENSIONS)), np.nan)
         levels = np.zeros((n, len(CONFIDENCE_LEVELS), 2))
         for i, p in enumerate(predictions):
             gold = {g.key for g in p.gold}
@@ -115,14 +116,13 @@ class Tally:
                 for key in true - pred:
                     table[i, column[key], 2] += 1
             for c in asserted:
-                b = min(int(c.score * N_BINS), N_BINS - 1)
+                b = min(int(c.score * RELIABILITY_BINS), RELIABILITY_BINS - 1)
                 bins[i, b] += (1.0, c.score, float(c.key in gold))
                 if c.confidence is not None:
-                    levels[i, CONFIDENCE_LEVELS.index(c.confidence.value)] += (
-                        1.0, float(c.key in gold))
+                    levels[i, c.confidence.rank] += (1.0, float(c.key in gold))
             if p.quality is not None:
                 quality[i] = [float(getattr(p.quality, d) == getattr(p.gold_quality, d))
-                              for d in QUALITY_INDICATORS]
+                              for d in DIMENSIONS]
         return cls(tuple(p.id for p in predictions), tuple(labels), strict, lenient, bins,
                    levels, quality)
 
@@ -152,7 +152,7 @@ class Tally:
             out[f"precision_at:{level}"] = np.where(
                 asserted > 0, levels[:, j, 1] / np.maximum(asserted, 1), np.nan)
         if not np.isnan(self.quality).all():
-            for d, name in enumerate(QUALITY_INDICATORS):
+            for d, name in enumerate(DIMENSIONS):
                 out[f"quality_exact:{name}"] = _mean_where_known(weights, self.quality[:, d])
         return out
 

@@ -39,10 +39,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     compare.add_argument("run_b", type=Path)
     compare.add_argument("--all", action="store_true", help="include counts and per-code rows")
     compare.add_argument("--match", help="only metrics whose name contains this")
-    compare.add_argument("--resamples", type=int, default=2000,
+    compare.add_argument("--resamples", type=int,
                          help="bootstrap resamples of the paired comparison (default 2000)")
-    compare.add_argument("--seed", type=int, default=20261130,
-                         help="seed of the resampling, for a repeatable reading")
+    compare.add_argument("--seed", type=int,
+                         help="seed of the resampling (default: the one `eval run` uses)")
     compare.set_defaults(func=_compare)
     agree = commands.add_parser(
         "agreement", help="a second annotation read against the gold, and a run against both")
@@ -148,6 +148,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _decorte(args: argparse.Namespace) -> int:
+    from service.evaluation import bootstrap
     from service.evaluation.service import evaluate_decorte
     from service.logs import configure_logging
 
@@ -177,7 +178,8 @@ def _decorte(args: argparse.Namespace) -> int:
                                if m in spread else "")
             for m, v in gain.items()) + "\n")
     if result.gain_intervals:
-        sys.stdout.write("  (in brackets: 95% paired bootstrap interval over sentences)\n")
+        sys.stdout.write(f"  (in brackets: {bootstrap.LEVEL:.0%} paired bootstrap interval over "
+                         "sentences)\n")
     sys.stdout.write(f"wrote {args.out}/metrics.json, predictions.jsonl "
                      f"({result.run.seconds['total']:.1f} s)\n")
     return 0
@@ -186,9 +188,12 @@ def _decorte(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from service.evaluation import bootstrap, compare
 
-    if args.resamples < 100:
-        sys.stderr.write(f"--resamples {args.resamples}: use at least 100 (2000 is the "
-                         "default) for a 95% interval worth reading\n")
+    resamples = bootstrap.RESAMPLES if args.resamples is None else args.resamples
+    seed = bootstrap.SEED if args.seed is None else args.seed
+    if resamples < 100:
+        sys.stderr.write(f"--resamples {resamples}: use at least 100 (the default is "
+                         f"{bootstrap.RESAMPLES}) for a {bootstrap.LEVEL:.0%} interval worth "
+                         "reading\n")
         return 2
     try:
         a, b = compare.load_metrics(args.run_a), compare.load_metrics(args.run_b)
@@ -207,7 +212,7 @@ def _compare(args: argparse.Namespace) -> int:
             sys.stdout.write(f"\n{reason}\n")
             return 0
         match = args.match
-        paired = bootstrap.paired(pred_a, pred_b, resamples=args.resamples, seed=args.seed,
+        paired = bootstrap.paired(pred_a, pred_b, resamples=resamples, seed=seed,
                                   keep=lambda name: match is None or match in name)
     except (OSError, ValueError) as exc:  # ComparisonError is a ValueError
         sys.stderr.write(f"{exc}\n")
@@ -216,6 +221,6 @@ def _compare(args: argparse.Namespace) -> int:
         sys.stdout.write(f"\nno paired metric matches --match {match!r} (they are named "
                          "micro_f1, ece_asserted, micro_f1:FRAMEWORK, ...)\n")
         return 0
-    sys.stdout.write("\n" + bootstrap.format_paired(paired, len(pred_a), args.resamples,
+    sys.stdout.write("\n" + bootstrap.format_paired(paired, len(pred_a), resamples,
                                                     bootstrap.LEVEL) + "\n")
     return 0

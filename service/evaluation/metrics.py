@@ -121,8 +121,11 @@ class Calibration:
     bins: list[ReliabilityBin]
 
 
+RELIABILITY_BINS = 10  # equal-width bins of a reliability diagram and its ECE
+
+
 def calibration(scores: Sequence[float], outcomes: Sequence[bool],
-                n_bins: int = 10) -> Calibration:
+                n_bins: int = RELIABILITY_BINS) -> Calibration:
     """ECE over equal-width bins of [0, 1]: sum of |accuracy - mean score| weighted by bin size.
 
     Bins are half-open [lower, upper) except the last, which includes 1.0.
