@@ -215,8 +215,9 @@ def _compare(args: argparse.Namespace) -> int:
         paired = bootstrap.paired(pred_a, pred_b, resamples=resamples, seed=seed,
                                   keep=lambda name: match is None or match in name)
     except (OSError, ValueError) as exc:  # ComparisonError is a ValueError
-        sys.stderr.write(f"{exc}\n")
-        return 2
+        # the deltas above stand; only the pairing is not possible
+        sys.stdout.write(f"\nno paired interval: {exc}\n")
+        return 0
     if not paired:
         sys.stdout.write(f"\nno paired metric matches --match {match!r} (they are named "
                          "micro_f1, ece_asserted, micro_f1:FRAMEWORK, ...)\n")

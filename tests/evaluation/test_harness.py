@@ -181,6 +181,20 @@ def test_compare_pairs_two_runs_of_one_dataset_on_the_same_resamples(
     (other / "predictions.jsonl").write_text((run_dir / "predictions.jsonl").read_text())
     assert main(["eval", "compare", str(run_dir), str(other)]) == 0
     assert "the runs read different datasets" in capsys.readouterr().out
+    # the same file, fewer experiences (`eval run --limit`): the deltas, and why not paired
+    fewer = tmp_path / "fewer"
+    fewer.mkdir()
+    (fewer / "metrics.json").write_text((run_dir / "metrics.json").read_text())
+    (fewer / "predictions.jsonl").write_text(
+        "".join((run_dir / "predictions.jsonl").read_text().splitlines(keepends=True)[:4]))
+    assert main(["eval", "compare", str(run_dir), str(fewer)]) == 0
+    out = capsys.readouterr().out
+    assert "overall.strict.micro.f1" in out
+    assert "no paired interval: the runs hold different experiences (2 only in A" in out
+    # predictions of another shape: named, and still only the pairing is given up
+    (fewer / "predictions.jsonl").write_text('{"id": "x"}\n')
+    assert main(["eval", "compare", str(run_dir), str(fewer)]) == 0
+    assert "is not a prediction file of `eval run`" in capsys.readouterr().out
     assert main(["eval", "compare", str(run_dir), str(run_dir), "--resamples", "10"]) == 2
     assert "use at least 100" in capsys.readouterr().err
 
