@@ -291,23 +291,33 @@ def paired(a: Sequence[ExperiencePrediction], b: Sequence[ExperiencePrediction],
     return rows
 
 
-def mean_interval(values: Sequence[float] | Array, resamples: int = RESAMPLES,
-                  level: float = LEVEL, seed: int = SEED) -> Interval:
-    """The mean of per-unit values (one per sentence, say: a ranker's reciprocal rank minus the
-    baseline's on the same sentence, a paired difference) with its percentile interval."""
-    x = np.asarray(values, dtype=np.float64)
-    if x.size == 0:
-        raise ValueError("mean_interval needs at least one value")
-    means = resample_weights(x.size, resamples, seed) @ x / x.size
-    low, high = _bounds(means, level)
-    return Interval(estimate=float(x.mean()), low=low, high=high)
+def paired_means(a: Array, b: Array, names: Sequence[str], resamples: int = RESAMPLES,
+                 level: float = LEVEL, seed: int = SEED) -> list[PairedDelta]:
+    """B − A for metrics that are means of per-unit values (one row per sentence, one column
+    per name, the same units in the same order in both), with a paired bootstrap interval."""
+    if a.shape != b.shape or a.ndim != 2 or a.shape[1] != len(names):
+        raise ComparisonError(f"per-unit values of shape {a.shape} and {b.shape} for "
+                              f"{len(names)} metrics cannot be paired")
+    if a.shape[0] == 0:
+        raise ComparisonError("no units to compare")
+    weights = resample_weights(a.shape[0], resamples, seed) / a.shape[0]
+    difference = weights @ (b - a)
+    rows = []
+    for j, name in enumerate(names):
+        low, high = _bounds(difference[:, j], level)
+        better = difference[:, j] < 0 if name in LOWER_IS_BETTER else difference[:, j] > 0
+        rows.append(PairedDelta(metric=name, a=float(a[:, j].mean()), b=float(b[:, j].mean()),
+                                delta=float(b[:, j].mean() - a[:, j].mean()), low=low,
+                                high=high, b_better=float(better.mean())))
+    return rows
 
 
-def format_paired(rows: Sequence[PairedDelta], n: int, resamples: int, level: float) -> str:
+def format_paired(rows: Sequence[PairedDelta], n: int, resamples: int, level: float,
+                  unit: str = "experiences") -> str:
     """A fixed-width table of paired deltas, with a line saying how it was read."""
     width = max([len(r.metric) for r in rows] + [6])
     pct = f"{level:.0%}"
-    lines = [f"paired bootstrap over {n} experiences ({resamples} resamples, {pct} interval "
+    lines = [f"paired bootstrap over {n} {unit} ({resamples} resamples, {pct} interval "
              "of B - A; 'B better' is the share of resamples where B reads better):",
              f"{'metric':<{width}}  {'A':>7}  {'B':>7}  {'B - A':>7}  {pct + ' interval':>18}  "
              f"{'B better':>8}"]

@@ -205,23 +205,7 @@ def _compare(args: argparse.Namespace) -> int:
         sys.stdout.write("runs differ in:\n" + "".join(f"  {c}\n" for c in changes) + "\n")
     rows = compare.deltas(a, b, everything=args.all, match=args.match)
     sys.stdout.write(compare.format_table(rows) + "\n")
-    try:
-        pred_a, pred_b = compare.load_predictions(args.run_a), compare.load_predictions(args.run_b)
-        reason = compare.why_not_paired(a, b, (pred_a is not None, pred_b is not None))
-        if reason is not None or pred_a is None or pred_b is None:
-            sys.stdout.write(f"\n{reason}\n")
-            return 0
-        match = args.match
-        paired = bootstrap.paired(pred_a, pred_b, resamples=resamples, seed=seed,
-                                  keep=lambda name: match is None or match in name)
-    except (OSError, ValueError) as exc:  # ComparisonError is a ValueError
-        # the deltas above stand; only the pairing is not possible
-        sys.stdout.write(f"\nno paired interval: {exc}\n")
-        return 0
-    if not paired:
-        sys.stdout.write(f"\nno paired metric matches --match {match!r} (they are named "
-                         "micro_f1, ece_asserted, micro_f1:FRAMEWORK, ...)\n")
-        return 0
-    sys.stdout.write("\n" + bootstrap.format_paired(paired, len(pred_a), resamples,
-                                                    bootstrap.LEVEL) + "\n")
+    sys.stdout.write("\n" + compare.paired_report(a, b, args.run_a, args.run_b,
+                                                  resamples=resamples, seed=seed,
+                                                  match=args.match) + "\n")
     return 0

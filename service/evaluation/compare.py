@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 
+from service.evaluation import bootstrap, decorte
 from service.evaluation.runner import ExperiencePrediction
 
 # Provenance worth flagging when two runs differ in it; everything else under "run" is skipped.
@@ -66,6 +69,81 @@ def why_not_paired(a: dict[str, Any], b: dict[str, Any], has_predictions: tuple[
         return (f"no paired interval: the runs read different datasets ({hash_a} and {hash_b}); "
                 "the deltas above mix a change of data with a change of the service")
     return None
+
+
+def paired_report(a: dict[str, Any], b: dict[str, Any], path_a: Path, path_b: Path, *,
+                  resamples: int, seed: int, match: str | None = None) -> str:
+    """B − A read on the same resampled experiences (dataset runs) or sentences (benchmark
+    runs), as tables; or one line saying why the two runs cannot be paired."""
+    def keep(name: str) -> bool:
+        return match is None or match in name
+
+    benchmark = ["benchmark" in m.get("run", {}) for m in (a, b)]
+    try:
+        if all(benchmark):
+            return _paired_benchmark(a, b, path_a, path_b, resamples, seed, keep)
+        if any(benchmark):
+            return "no paired interval: one run is of the ESCO benchmark, the other of a dataset"
+        pred_a, pred_b = load_predictions(path_a), load_predictions(path_b)
+        reason = why_not_paired(a, b, (pred_a is not None, pred_b is not None))
+        if reason is not None or pred_a is None or pred_b is None:
+            return str(reason)
+        rows = bootstrap.paired(pred_a, pred_b, resamples=resamples, seed=seed, keep=keep)
+    except (OSError, ValueError) as exc:  # ComparisonError is a ValueError
+        return f"no paired interval: {exc}"
+    if not rows:
+        return (f"no paired metric matches --match {match!r} (they are named micro_f1, "
+                "ece_asserted, micro_f1:FRAMEWORK, ...)")
+    return bootstrap.format_paired(rows, len(pred_a), resamples, bootstrap.LEVEL)
+
+
+# A benchmark sentence's scores in ``predictions.jsonl``, and the ranker they belong to.
+_SENTENCE_SCORES = (("scores", "hybrid"), ("product_scores", "product"))
+
+
+def _sentence_lines(path: Path) -> list[dict[str, Any]] | None:
+    file = (path if path.is_dir() else path.parent) / "predictions.jsonl"
+    if not file.is_file():
+        return None
+    return [json.loads(line) for line in file.read_text(encoding="utf-8").splitlines()
+            if line.strip()]
+
+
+def _paired_benchmark(a: dict[str, Any], b: dict[str, Any], path_a: Path, path_b: Path,
+                      resamples: int, seed: int, keep: Callable[[str], bool]) -> str:
+    lines_a, lines_b = _sentence_lines(path_a), _sentence_lines(path_b)
+    if lines_a is None or lines_b is None:
+        return "no paired interval: a run has no predictions.jsonl beside its metrics.json"
+    run_a, run_b = a["run"], b["run"]
+    if (run_a.get("labels_hash"), run_a.get("set_hashes")) != (run_b.get("labels_hash"),
+                                                               run_b.get("set_hashes")):
+        return ("no paired interval: the runs read different benchmark files (labels or sets "
+                "differ in hash)")
+    sentences = [(line.get("set"), line.get("sentence")) for line in lines_a]
+    if sentences != [(line.get("set"), line.get("sentence")) for line in lines_b]:
+        return ("no paired interval: the runs ranked different sentences (was one run with "
+                "--limit?)")
+    if not all("scores" in line for line in lines_a + lines_b):
+        return ("no paired interval: a run's predictions.jsonl has no per-sentence scores "
+                "(written before they were kept); run `eval decorte` again")
+    tables = []
+    for name in dict.fromkeys(s for s, _ in sentences):
+        rows_of_set = [i for i, (s, _) in enumerate(sentences) if s == name]
+        rows: list[bootstrap.PairedDelta] = []
+        for field, ranker in _SENTENCE_SCORES:
+            if not all(field in lines_a[i] and field in lines_b[i] for i in rows_of_set):
+                continue
+            values_a, values_b = (
+                np.asarray([[lines[i][field][m] for m in decorte.METRICS] for i in rows_of_set],
+                           dtype=np.float64) for lines in (lines_a, lines_b))
+            names = [f"{name}.{ranker}.{m}" for m in decorte.METRICS]
+            rows += [r for r in bootstrap.paired_means(values_a, values_b, names,
+                                                       resamples=resamples, seed=seed)
+                     if keep(r.metric)]
+        if rows:
+            tables.append(bootstrap.format_paired(rows, len(rows_of_set), resamples,
+                                                  bootstrap.LEVEL, unit=f"{name} sentences"))
+    return "\n\n".join(tables) or "no paired metric matches --match"
 
 
 def flatten(tree: Any, prefix: str = "") -> dict[str, float]:

@@ -30,7 +30,7 @@ from pydantic import BaseModel
 from tqdm import tqdm
 
 from service.evaluation import metrics
-from service.evaluation.bootstrap import Interval, mean_interval
+from service.evaluation.bootstrap import Interval, paired_means
 from service.evaluation.dataset import file_hash
 from service.pipeline.embed import Embedder, Vectors
 from service.pipeline.hybrid import HybridScorer
@@ -172,9 +172,9 @@ def score_rankings(rankings: Sequence[Ranking], bench: BenchmarkSet) -> SetScore
 def gain_intervals(ranked: npt.NDArray[np.float64], baseline: npt.NDArray[np.float64]
                    ) -> dict[str, Interval]:
     """Per metric, the mean gain over the baseline on the same sentences and its paired
-    bootstrap interval (sentences drawn with replacement; ``bootstrap.mean_interval``)."""
-    difference = ranked - baseline
-    return {m: mean_interval(difference[:, j]) for j, m in enumerate(METRICS)}
+    bootstrap interval (sentences drawn with replacement)."""
+    return {d.metric: Interval(estimate=d.delta, low=d.low, high=d.high)
+            for d in paired_means(baseline, ranked, METRICS)}
 
 
 class BiEncoderRanker:

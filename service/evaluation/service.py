@@ -6,6 +6,8 @@ import json
 import time
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 import structlog
 
 from service.evaluation import agreement, decorte, report
@@ -130,19 +132,25 @@ def evaluate_decorte(settings: Settings, data_dir: Path, out_dir: Path,
         rankings = ranker.rank(bench.sentences)
         sets[name] = decorte.score_rankings(rankings, bench)
         watch.lap(f"rank_{name}")
+        values = decorte.per_sentence(rankings, bench)
+        base_values = decorte.per_sentence(base_rankings, bench)
         if bench.sentences:
-            intervals[name] = decorte.gain_intervals(decorte.per_sentence(rankings, bench),
-                                                     decorte.per_sentence(base_rankings, bench))
+            intervals[name] = decorte.gain_intervals(values, base_values)
         product_rankings = product.rank(bench.sentences) if product else []
+        product_values = decorte.per_sentence(product_rankings, bench) if product else None
         if product:
             product_sets[name] = decorte.score_rankings(product_rankings, bench)
             watch.lap(f"product_{name}")
         for n, (sentence, gold, ranking, base) in enumerate(
                 zip(bench.sentences, bench.gold, rankings, base_rankings, strict=True)):
             line = {"set": name, "sentence": sentence, "gold": sorted(labels[i] for i in gold),
-                    "top10": _top(ranking, labels), "baseline_top10": _top(base, labels)}
-            if product:
+                    "top10": _top(ranking, labels), "baseline_top10": _top(base, labels),
+                    # each sentence's own RP@k and reciprocal rank, so that two runs can be
+                    # compared sentence by sentence (``eval compare``)
+                    "scores": _named(values[n]), "baseline_scores": _named(base_values[n])}
+            if product and product_values is not None:
                 line["product_top10"] = _top(product_rankings[n], labels)
+                line["product_scores"] = _named(product_values[n])
             lines.append(json.dumps(line))
     seconds = watch.laps | {"total": watch.total()}
     result = decorte.BenchmarkMetrics(
@@ -167,6 +175,10 @@ def evaluate_decorte(settings: Settings, data_dir: Path, out_dir: Path,
     log.info("benchmark.completed", benchmark=result.run.benchmark, seconds=seconds["total"],
              **{f"{n}_mrr": round(s.mrr, 4) for n, s in sets.items()})
     return result
+
+
+def _named(values: npt.NDArray[np.float64]) -> dict[str, float]:
+    return {m: float(v) for m, v in zip(decorte.METRICS, values, strict=True)}
 
 
 def _top(ranking: decorte.Ranking, labels: list[str], k: int = 10) -> list[tuple[str, float]]:

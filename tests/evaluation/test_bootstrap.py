@@ -192,3 +192,15 @@ def test_the_order_of_confidence_levels_is_read_on_every_resample() -> None:
                   for p in _graded({ConfidenceLevel.LOW: 0.2, ConfidenceLevel.MEDIUM: 0.5})]
     assert bootstrap.intervals(never_high).confidence_ordered is None
     assert "precision_at:high" not in bootstrap.intervals(never_high).metrics
+
+
+def test_paired_means_read_per_unit_values_on_the_same_resamples() -> None:
+    rng = np.random.default_rng(5)
+    a = rng.random((50, 2))
+    same = bootstrap.paired_means(a, a.copy(), ["x", "ece_asserted"])
+    assert [(r.delta, r.low, r.high, r.b_better) for r in same] == [(0.0, 0.0, 0.0, 0.0)] * 2
+    shifted = bootstrap.paired_means(a, a - 0.1, ["x", "ece_asserted"], resamples=300)
+    assert shifted[0].delta == pytest.approx(-0.1) and shifted[0].b_better == 0.0
+    assert shifted[1].b_better == 1.0  # lower ECE is better
+    with pytest.raises(bootstrap.ComparisonError, match="cannot be paired"):
+        bootstrap.paired_means(a, a[:40], ["x", "y"])

@@ -95,6 +95,11 @@ def test_both_rankers_on_twenty_sentences(tmp_path: Path) -> None:
     first = json.loads(lines[0])
     assert len(lines) == 40
     assert len(first["top10"]) == len(first["baseline_top10"]) == len(first["product_top10"]) == 10
+    # each sentence keeps its own scores, whose means are the set's
+    for name, scores in result.sets.items():
+        mine = [json.loads(line)["scores"] for line in lines if json.loads(line)["set"] == name]
+        assert sum(s["rp_at_5"] for s in mine) / len(mine) == pytest.approx(scores.rp_at_5)
+        assert sum(s["mrr"] for s in mine) / len(mine) == pytest.approx(scores.mrr)
     again = evaluate_decorte(settings, DATA, tmp_path / "again", limit=20, progress=False,
                              esco_csv=tmp_path / "absent.csv", taxonomy=None)
     assert again.run.label_vectors == "cache"  # keyed by model and the labels
@@ -129,3 +134,51 @@ def test_hybrid_ranker_finds_each_skill_a_sentence_lists(tmp_path: Path) -> None
     assert len(ranking.labels) == len(baseline.rank([sentence])[0].labels) == len(labels)
     with pytest.raises(ValueError, match="differ in length"):
         HybridScorer.fit(labels, [[] for _ in labels], vectors, vectors[:2])
+
+
+def _benchmark_run(directory: Path, scores: dict[str, list[float]], set_hash: str = "sha256:s"
+                   ) -> Path:
+    """A benchmark run directory with per-sentence scores (RP@1, RP@5, RP@10, RR) per set."""
+    directory.mkdir()
+    means = {name: dict(zip(decorte.METRICS, np.mean(rows, axis=0).tolist(), strict=True))
+             for name, rows in scores.items()}
+    (directory / "metrics.json").write_text(json.dumps({
+        "run": {"benchmark": "decorte-esco-validation", "labels_hash": "sha256:l",
+                "set_hashes": {"tech": set_hash}, "ranker": "r"},
+        "sets": means, "baseline": means, "gain": {}}))
+    (directory / "predictions.jsonl").write_text("".join(
+        json.dumps({"set": name, "sentence": f"s{i}", "gold": [], "top10": [],
+                    "scores": dict(zip(decorte.METRICS, row, strict=True)),
+                    "baseline_scores": dict(zip(decorte.METRICS, row, strict=True))}) + "\n"
+        for name, rows in scores.items() for i, row in enumerate(rows)))
+    return directory
+
+
+def test_compare_pairs_two_benchmark_runs_sentence_by_sentence(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from service.cli import main
+
+    before = [[0.0, 0.5, 1.0, 0.5]] * 20 + [[1.0, 1.0, 1.0, 1.0]] * 20
+    after = [[1.0, 0.5, 1.0, 1.0]] * 20 + [[1.0, 1.0, 1.0, 1.0]] * 20  # first half fixed at 1
+    a = _benchmark_run(tmp_path / "a", {"tech": before})
+    b = _benchmark_run(tmp_path / "b", {"tech": after})
+    assert main(["eval", "compare", str(a), str(b)]) == 0
+    out = capsys.readouterr().out
+    assert "paired bootstrap over 40 tech sentences" in out
+    row = next(line for line in out.splitlines() if line.startswith("tech.hybrid.rp_at_1 "))
+    assert "+0.5000" in row and "100.0%" in row  # B better on every resample
+    row = next(line for line in out.splitlines() if line.startswith("tech.hybrid.rp_at_10 "))
+    assert "[+0.0000, +0.0000]" in row
+    # other sentences, other files, or files without per-sentence scores: deltas only
+    fewer = _benchmark_run(tmp_path / "fewer", {"tech": after[:10]})
+    assert main(["eval", "compare", str(a), str(fewer)]) == 0
+    assert "no paired interval: the runs ranked different sentences" in capsys.readouterr().out
+    moved = _benchmark_run(tmp_path / "moved", {"tech": after}, set_hash="sha256:other")
+    assert main(["eval", "compare", str(a), str(moved)]) == 0
+    assert "the runs read different benchmark files" in capsys.readouterr().out
+    old = tmp_path / "old"
+    _benchmark_run(old, {"tech": after})
+    (old / "predictions.jsonl").write_text("".join(
+        json.dumps({"set": "tech", "sentence": f"s{i}"}) + "\n" for i in range(40)))
+    assert main(["eval", "compare", str(a), str(old)]) == 0
+    assert "has no per-sentence scores" in capsys.readouterr().out
