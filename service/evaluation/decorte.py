@@ -163,7 +163,11 @@ def per_sentence(rankings: Sequence[Ranking], bench: BenchmarkSet) -> npt.NDArra
 
 def score_rankings(rankings: Sequence[Ranking], bench: BenchmarkSet) -> SetScores:
     """RP@1, RP@5, RP@10 and MRR of one set's rankings."""
-    values = per_sentence(rankings, bench)
+    return set_scores(per_sentence(rankings, bench), bench)
+
+
+def set_scores(values: npt.NDArray[np.float64], bench: BenchmarkSet) -> SetScores:
+    """The set's scores from its sentences' (``per_sentence``)."""
     mean = values.mean(axis=0) if len(values) else np.zeros(len(METRICS))
     return SetScores(**{m: float(v) for m, v in zip(METRICS, mean, strict=True)},
                      n_sentences=len(values), n_gold=sum(len(g) for g in bench.gold))

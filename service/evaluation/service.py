@@ -127,19 +127,19 @@ def evaluate_decorte(settings: Settings, data_dir: Path, out_dir: Path,
     for name, file in decorte.SETS.items():
         bench = decorte.load_set(name, data_dir / file, labels, limit)
         base_rankings = baseline.rank(bench.sentences)
-        base_sets[name] = decorte.score_rankings(base_rankings, bench)
+        base_values = decorte.per_sentence(base_rankings, bench)
+        base_sets[name] = decorte.set_scores(base_values, bench)
         watch.lap(f"baseline_{name}")
         rankings = ranker.rank(bench.sentences)
-        sets[name] = decorte.score_rankings(rankings, bench)
-        watch.lap(f"rank_{name}")
         values = decorte.per_sentence(rankings, bench)
-        base_values = decorte.per_sentence(base_rankings, bench)
+        sets[name] = decorte.set_scores(values, bench)
+        watch.lap(f"rank_{name}")
         if bench.sentences:
             intervals[name] = decorte.gain_intervals(values, base_values)
         product_rankings = product.rank(bench.sentences) if product else []
         product_values = decorte.per_sentence(product_rankings, bench) if product else None
-        if product:
-            product_sets[name] = decorte.score_rankings(product_rankings, bench)
+        if product_values is not None:
+            product_sets[name] = decorte.set_scores(product_values, bench)
             watch.lap(f"product_{name}")
         for n, (sentence, gold, ranking, base) in enumerate(
                 zip(bench.sentences, bench.gold, rankings, base_rankings, strict=True)):
@@ -148,7 +148,7 @@ def evaluate_decorte(settings: Settings, data_dir: Path, out_dir: Path,
                     # each sentence's own RP@k and reciprocal rank, so that two runs can be
                     # compared sentence by sentence (``eval compare``)
                     "scores": _named(values[n]), "baseline_scores": _named(base_values[n])}
-            if product and product_values is not None:
+            if product_values is not None:
                 line["product_top10"] = _top(product_rankings[n], labels)
                 line["product_scores"] = _named(product_values[n])
             lines.append(json.dumps(line))
