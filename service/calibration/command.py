@@ -16,7 +16,8 @@ from service.settings import Settings
 from service.taxonomy.catalog import TaxonomyCatalog
 
 
-def calibrate(datasets: Sequence[Path], settings: Settings) -> dict[str, Any]:
+def calibrate(datasets: Sequence[Path], settings: Settings, progress: bool = False
+              ) -> dict[str, Any]:
     """Fit on the records of ``datasets`` together, write the three artefacts into MODELS_DIR,
     return the fit summary."""
     records = [r for dataset in datasets for r in load_dataset(dataset)]
@@ -30,7 +31,7 @@ def calibrate(datasets: Sequence[Path], settings: Settings) -> dict[str, Any]:
     indexes, _ = load_indexes(settings, encoder, TaxonomyCatalog(catalog.select(frameworks)))
     rubric = Rubric.load(settings.models_dir / "quality" / "rubric.yaml", encoder)
     fitted = fit_all(records, encoder, indexes, rubric,
-                     "+".join(file_hash(d) for d in datasets))
+                     "+".join(file_hash(d) for d in datasets), progress)
     quality_path = settings.models_dir / "quality" / f"quality-model-{encoder.model_id}.json"
     calibration_path = (settings.models_dir / "calibration"
                         / f"calibration-{encoder.model_id}.json")

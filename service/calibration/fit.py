@@ -8,6 +8,7 @@ predictions, never on in-sample scores.
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import KFold, StratifiedKFold, cross_val_predict
+from tqdm import tqdm
 
 from service.calibration.out_of_fold import (
     RollUpKey,
@@ -269,11 +271,12 @@ def fit_prior(prepared: Sequence[_Prepared], indexes: Mapping[str, SkillIndex], 
 
 def _candidates(pipeline: ExtractionPipeline, prepared: Sequence[_Prepared],
                 indexes: Mapping[str, SkillIndex], levels: dict[str, dict[int, int]],
-                priors: dict[int, dict[str, dict[str, float]]]
+                priors: dict[int, dict[str, dict[str, float]]], progress: bool = False
                 ) -> dict[str, list[tuple[int, str, np.ndarray, int]]]:
     """Per framework: (experience number, root code, features, label) for every candidate."""
     rows: dict[str, list[tuple[int, str, np.ndarray, int]]] = {}
-    for n, p in enumerate(prepared):
+    for n, p in enumerate(tqdm(prepared, desc="retrieving candidates", unit="exp",
+                               file=sys.stderr, disable=not progress)):
         gold = {(g.framework, g.code) for g in p.record.gold.skills}
         quality = {d: levels[d][n] for d in DIMENSIONS}
         for framework in p.record.gold.labelled_frameworks:
@@ -331,8 +334,8 @@ def _out_of_fold_logits(x: np.ndarray, labels: np.ndarray, rows: np.ndarray,
 def fit_calibration(pipeline: ExtractionPipeline, prepared: Sequence[_Prepared],
                     indexes: Mapping[str, SkillIndex], levels: dict[str, dict[int, int]],
                     model_id: str, version: str, trained_on: str,
-                    priors: dict[int, dict[str, dict[str, float]]] | None = None
-                    ) -> tuple[CalibrationModel, dict[str, Any]]:
+                    priors: dict[int, dict[str, dict[str, float]]] | None = None,
+                    progress: bool = False) -> tuple[CalibrationModel, dict[str, Any]]:
     """Per-framework logistic calibrators and score maps (pooled fallbacks), F1-optimal floors.
 
     Every choice is made on out-of-fold predictions (5 folds of whole experiences): the score
@@ -343,7 +346,7 @@ def fit_calibration(pipeline: ExtractionPipeline, prepared: Sequence[_Prepared],
     floor are chosen on its own out-of-fold logits.
     """
     by_framework = _candidates(pipeline, prepared, indexes, levels,
-                               priors or {n: {} for n in range(len(prepared))})
+                               priors or {n: {} for n in range(len(prepared))}, progress)
     gold_counts: dict[str, int] = {}
     for p in prepared:
         for g in p.record.gold.skills:
@@ -429,11 +432,14 @@ def fit_calibration(pipeline: ExtractionPipeline, prepared: Sequence[_Prepared],
 
 
 def fit_all(records: Sequence[LabelledExperience], embedder: Embedder,
-            indexes: Mapping[str, SkillIndex], rubric: Rubric, dataset_hash: str) -> FitReport:
-    """Fit both artefacts on ``records`` (the dev split)."""
+            indexes: Mapping[str, SkillIndex], rubric: Rubric, dataset_hash: str,
+            progress: bool = False) -> FitReport:
+    """Fit the three artefacts on ``records`` (the dev split); ``progress`` draws a bar on
+    stderr over the two slow passes, embedding the experiences and retrieving candidates."""
     pipeline = ExtractionPipeline()
     prepared = []
-    for record in records:
+    for record in tqdm(records, desc="embedding experiences", unit="exp", file=sys.stderr,
+                       disable=not progress):
         segments = pipeline.segment(record.experience)
         vectors = embedder.embed(pipeline.texts_to_embed(segments))
         queries = SentenceQueries.split([s.text for s in segments], vectors)
@@ -448,7 +454,7 @@ def fit_all(records: Sequence[LabelledExperience], embedder: Embedder,
                                   dataset_hash)
     calibration, report = fit_calibration(pipeline, prepared, indexes, oof_levels,
                                           embedder.model_id, f"calibration-{version}",
-                                          dataset_hash, oof_priors)
+                                          dataset_hash, oof_priors, progress)
     calibration.notes["prior"] = prior.version
     return FitReport(quality_model, calibration, prior, {
         "dataset_hash": dataset_hash, "experiences": len(records),

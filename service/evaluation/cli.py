@@ -60,6 +60,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     calibrate.add_argument("--dataset", type=Path, required=True, action="append",
                            help="a file of the split to fit on (the dev split; never the test "
                                 "split); repeat it to fit on several files together")
+    calibrate.add_argument("--no-progress", action="store_true")
     calibrate.set_defaults(func=_calibrate)
 
 
@@ -70,7 +71,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     from service.evaluation.dataset import DatasetError
 
     try:
-        summary = calibrate(args.dataset, get_settings())
+        summary = calibrate(args.dataset, get_settings(), progress=not args.no_progress)
     except (DatasetError, OSError) as exc:
         sys.stderr.write(f"{exc}\n")
         return 2

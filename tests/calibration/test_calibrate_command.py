@@ -1,0 +1,70 @@
+"""``eval calibrate`` end to end: fit on real experiences with the real model, write the three
+artefacts, and serve with them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from service.calibration.command import calibrate
+from service.domain.experience import ExtractionOptions
+from service.evaluation.dataset import load_dataset
+from service.runtime import load_catalog, load_encoder, load_indexes, load_pipeline
+from service.settings import PROJECT_ROOT
+from service.taxonomy.catalog import TaxonomyCatalog
+from tests.conftest import make_settings
+
+DEV = PROJECT_ROOT / "eval" / "datasets" / "experiences-v1" / "dev.jsonl"
+FITTED = ("calibration-*.json", "prior-*.json", "fit-summary-*.json", "quality-model-*.json")
+
+
+def test_calibrate_writes_the_artefacts_the_pipeline_then_serves_with(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    models = tmp_path / "models"
+    shutil.copytree(PROJECT_ROOT / "models", models)
+    for pattern in FITTED:  # nothing fitted before: what is there afterwards, the fit wrote
+        for old in models.rglob(pattern):
+            old.unlink()
+    subset = tmp_path / "dev-60.jsonl"
+    subset.write_text("".join(DEV.read_text(encoding="utf-8").splitlines(keepends=True)[:60]),
+                      encoding="utf-8")
+    settings = make_settings(tmp_path / "var", models_dir=models)
+
+    summary = calibrate([subset], settings, progress=True)
+
+    err = capsys.readouterr().err
+    assert "embedding experiences" in err and "retrieving candidates" in err  # progress bars
+    model_id = "all-minilm-l6-v2"
+    assert summary["experiences"] == 60 and summary["datasets"] == ["dev-60.jsonl"]
+    assert sorted(summary["written"]) == sorted([f"quality-model-{model_id}.json",
+                                                 f"prior-{model_id}.json",
+                                                 f"calibration-{model_id}.json"])
+    written = json.loads((models / "calibration" / f"fit-summary-{model_id}.json").read_text())
+    assert written["dataset_hash"] == summary["dataset_hash"]
+    out_of_fold = summary["calibration"]["out_of_fold"]
+    assert 0.0 < out_of_fold["f1"] <= 1.0 and out_of_fold["asserted"] > 0
+    for dimension in ("responsibility", "complexity", "novelty"):
+        assert 0.0 <= summary["quality_out_of_fold_accuracy"][dimension] <= 1.0
+
+    # the pipeline loads what was written (the prior is the one the calibrator was fitted with)
+    encoder = load_encoder(settings)
+    pipeline = load_pipeline(settings, encoder)
+    calibration = json.loads((models / "calibration" / f"calibration-{model_id}.json").read_text())
+    assert pipeline.calibration is not None
+    assert pipeline.calibration.version == calibration["version"]
+    assert any(calibration["version"] in v for v in pipeline.components.values())
+    frameworks = ["america-succeeds", "ngss-sep"]
+    indexes, _ = load_indexes(settings, encoder,
+                              TaxonomyCatalog(load_catalog(settings).select(frameworks)))
+    record = load_dataset(DEV)[0]
+    result = pipeline.run(record.experience, encoder, [indexes[f] for f in frameworks],
+                          ExtractionOptions(taxonomies=frameworks))
+    assert result.assertions and result.quality_indicators is not None
+    assert all(0.0 < a.score < 1.0 for a in result.assertions)  # calibrated: never 0 or 1
+    # the result records the artefacts that produced it: the ones just fitted
+    prior = json.loads((models / "calibration" / f"prior-{model_id}.json").read_text())
+    recorded = " ".join(result.components.values())
+    assert calibration["version"] in recorded and prior["version"] in recorded
