@@ -46,8 +46,8 @@ def load_metrics(path: Path) -> dict[str, Any]:
 def load_predictions(path: Path) -> list[ExperiencePrediction] | None:
     """A dataset run's ``predictions.jsonl`` beside its metrics, or None when there is none
     (an ESCO benchmark run, or a metrics file copied on its own)."""
-    file = (path if path.is_dir() else path.parent) / "predictions.jsonl"
-    if not file.is_file():
+    file = _predictions_file(path)
+    if file is None:
         return None
     try:
         return [ExperiencePrediction.model_validate_json(line)
@@ -101,9 +101,15 @@ def paired_report(a: dict[str, Any], b: dict[str, Any], path_a: Path, path_b: Pa
 _SENTENCE_SCORES = (("scores", "hybrid"), ("product_scores", "product"))
 
 
-def _sentence_lines(path: Path) -> list[dict[str, Any]] | None:
+def _predictions_file(path: Path) -> Path | None:
+    """``predictions.jsonl`` beside a run's metrics (``path`` is the run or its metrics file)."""
     file = (path if path.is_dir() else path.parent) / "predictions.jsonl"
-    if not file.is_file():
+    return file if file.is_file() else None
+
+
+def _sentence_lines(path: Path) -> list[dict[str, Any]] | None:
+    file = _predictions_file(path)
+    if file is None:
         return None
     return [json.loads(line) for line in file.read_text(encoding="utf-8").splitlines()
             if line.strip()]
