@@ -281,13 +281,7 @@ def paired(a: Sequence[ExperiencePrediction], b: Sequence[ExperiencePrediction],
         value_a, value_b = float(full_a[name][0]), float(full_b[name][0])
         if not (np.isfinite(value_a) and np.isfinite(value_b)):
             continue
-        difference = drawn_b[name] - drawn_a[name]
-        low, high = _bounds(difference, level)
-        finite = difference[np.isfinite(difference)]
-        better = finite < 0 if name in LOWER_IS_BETTER else finite > 0
-        rows.append(PairedDelta(metric=name, a=value_a, b=value_b, delta=value_b - value_a,
-                                low=low, high=high,
-                                b_better=float(better.mean()) if finite.size else float("nan")))
+        rows.append(_delta(name, value_a, value_b, drawn_b[name] - drawn_a[name], level))
     return rows
 
 
@@ -302,14 +296,17 @@ def paired_means(a: Array, b: Array, names: Sequence[str], resamples: int = RESA
         raise ComparisonError("no units to compare")
     weights = resample_weights(a.shape[0], resamples, seed) / a.shape[0]
     difference = weights @ (b - a)
-    rows = []
-    for j, name in enumerate(names):
-        low, high = _bounds(difference[:, j], level)
-        better = difference[:, j] < 0 if name in LOWER_IS_BETTER else difference[:, j] > 0
-        rows.append(PairedDelta(metric=name, a=float(a[:, j].mean()), b=float(b[:, j].mean()),
-                                delta=float(b[:, j].mean() - a[:, j].mean()), low=low,
-                                high=high, b_better=float(better.mean())))
-    return rows
+    return [_delta(name, float(a[:, j].mean()), float(b[:, j].mean()), difference[:, j], level)
+            for j, name in enumerate(names)]
+
+
+def _delta(name: str, a: float, b: float, difference: Array, level: float) -> PairedDelta:
+    """One metric's B − A from the two full samples and its resampled differences."""
+    low, high = _bounds(difference, level)
+    finite = difference[np.isfinite(difference)]
+    better = finite < 0 if name in LOWER_IS_BETTER else finite > 0
+    return PairedDelta(metric=name, a=a, b=b, delta=b - a, low=low, high=high,
+                       b_better=float(better.mean()) if finite.size else float("nan"))
 
 
 def format_paired(rows: Sequence[PairedDelta], n: int, resamples: int, level: float,
