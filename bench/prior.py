@@ -1,9 +1,11 @@
 """What the experience prior and the quality model's word probes cost a request, in one run.
 
 For the fixed experiences of bench/latency.py: the time the installed prior takes for the four
-labelled frameworks, whole (both probes) and its embedding probe alone, and the time the
-quality estimate takes, whole and its word probes alone, against embedding the request and
-against everything after embedding (``assert_skills`` over the same frameworks).
+labelled frameworks, whole (every reader), its embedding probe alone and, where one was fitted,
+its text probe alone (the encoder's fine-tuned upper layers over the whole experience), and the
+time the quality estimate takes, whole and its word probes alone, against embedding the request
+and against everything after embedding (``assert_skills`` over the same frameworks, which
+includes the prior).
 
     python bench/prior.py [--rounds 5] [--experiences 20]
 """
@@ -54,9 +56,11 @@ def main() -> int:
     if quality is None or quality.model is None:
         raise SystemExit("no fitted quality model for this model: run make calibrate")
     quality_model = quality.model
-    timings: dict[str, list[float]] = {"embed": [], "after_embedding": [], "prior_both": [],
+    timings: dict[str, list[float]] = {"embed": [], "after_embedding": [], "prior_whole": [],
                                        "prior_embedding_probe_only": [], "quality_estimate": [],
                                        "quality_word_probes": []}
+    if prior.reader is not None:
+        timings["prior_text_probe_only"] = []
 
     def timed(name: str, started: float) -> None:
         timings[name].append((time.perf_counter() - started) * 1000)
@@ -84,23 +88,34 @@ def main() -> int:
                 continue
             started = time.perf_counter()
             prior.for_frameworks(frameworks, whole, experience_text(segments))
-            timed("prior_both", started)
+            timed("prior_whole", started)
             started = time.perf_counter()
             for framework in frameworks:
                 prior.probes[framework].probabilities(whole)
             timed("prior_embedding_probe_only", started)
+            if prior.reader is not None:
+                started = time.perf_counter()
+                prior.reader.logits(experience_text(segments))
+                timed("prior_text_probe_only", started)
 
     p50 = {name: percentile(ms, 0.5) for name, ms in timings.items()}
     write_result({
         "workload": {"experiences": len(work), "rounds": args.rounds,
                      "frameworks": frameworks, "model": encoder.model_id,
-                     "lexicon_terms": len(prior.lexicon.terms)},
+                     "lexicon_terms": len(prior.lexicon.terms),
+                     "prior": pipeline.components["prior"]},
         "ms": {name: summary(ms, digits=3) for name, ms in timings.items()},
         "p50_ratios": {
-            "prior_both_to_embedding_probe_only": round(
-                p50["prior_both"] / p50["prior_embedding_probe_only"], 2),
-            "prior_both_to_after_embedding": round(p50["prior_both"] / p50["after_embedding"], 4),
-            "prior_both_to_embed": round(p50["prior_both"] / p50["embed"], 4),
+            "prior_whole_to_embedding_probe_only": round(
+                p50["prior_whole"] / p50["prior_embedding_probe_only"], 2),
+            "prior_whole_to_after_embedding": round(p50["prior_whole"] / p50["after_embedding"],
+                                                    4),
+            "prior_whole_to_embed": round(p50["prior_whole"] / p50["embed"], 4),
+            **({"prior_text_probe_to_embed": round(p50["prior_text_probe_only"] / p50["embed"],
+                                                   4),
+                "prior_text_probe_to_after_embedding": round(
+                    p50["prior_text_probe_only"] / p50["after_embedding"], 4)}
+               if "prior_text_probe_only" in p50 else {}),
             "quality_word_probes_to_quality_estimate": round(
                 p50["quality_word_probes"] / p50["quality_estimate"], 3),
             "quality_word_probes_to_embed": round(p50["quality_word_probes"] / p50["embed"], 4)},

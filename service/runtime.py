@@ -23,6 +23,7 @@ from service.extraction.service import ExtractionService
 from service.inference.batcher import BatchingEmbedder
 from service.inference.encoder import SentenceEncoder
 from service.inference.registry import model_spec
+from service.inference.text_probe import EncoderTextProbe
 from service.pipeline.calibrate import CalibrationModel
 from service.pipeline.pipeline import ExtractionPipeline
 from service.pipeline.prior import ExperiencePrior
@@ -114,6 +115,14 @@ def load_pipeline(settings: Settings, encoder: SentenceEncoder,
             f"{calibration_path.name} was fitted with prior {wanted!r} but {prior_path.name} "
             f"holds {prior.version if prior else None!r}; refit both with "
             "`python -m service eval calibrate`")
+    if prior is not None and prior.text_probe is not None:
+        probe_path = prior_path.parent / prior.text_probe.file
+        if not probe_path.exists():
+            raise ValueError(f"{prior_path.name} was fitted with the text probe "
+                             f"{probe_path.name}, which is missing; restore it or refit with "
+                             "`python -m service eval calibrate`")
+        prior = prior.with_reader(EncoderTextProbe.load(probe_path, encoder.backbone(),
+                                                        prior.text_probe.sha256))
     if calibration is None or quality_model is None:
         log.warning("pipeline.uncalibrated", calibration=calibration is not None,
                     quality_model=quality_model is not None)

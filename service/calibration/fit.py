@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,8 +28,10 @@ from service.calibration.out_of_fold import (
     roll_up,
     rolled_rows,
 )
+from service.calibration.text_probe import TextProbeFit, TextProbeSettings, fit_text_probe
 from service.domain.quality import DIMENSIONS, LEVELS
 from service.evaluation.dataset import LabelledExperience
+from service.inference.text_probe import Backbone, EncoderTextProbe
 from service.pipeline.calibrate import (
     FEATURES,
     CalibrationModel,
@@ -43,6 +45,7 @@ from service.pipeline.prior import (
     ExperiencePrior,
     FrameworkProbe,
     Lexicon,
+    TextProbeFile,
     experience_text,
     experience_vector,
 )
@@ -78,7 +81,8 @@ class FitReport:
 
     quality_model: QualityModel
     calibration: CalibrationModel
-    prior: ExperiencePrior
+    prior: ExperiencePrior  # names text_probe, when one was fitted; saved with save_prior
+    text_probe: EncoderTextProbe | None
     summary: dict[str, Any]
 
 
@@ -221,15 +225,34 @@ class _PriorInputs:
             lexicon=lexicon, lexical_probes={framework: _probe(words, labelled, codes, LEXICAL_C)})
 
 
+@dataclass(frozen=True)
+class TextProbeRequest:
+    """Fit the prior's text probe too, on this encoder, with these settings."""
+
+    backbone: Backbone
+    settings: TextProbeSettings = field(default_factory=TextProbeSettings)
+
+
+@dataclass
+class FittedPrior:
+    """The prior, its out-of-fold readings for calibration, and its text probe if fitted."""
+
+    prior: ExperiencePrior
+    out_of_fold: dict[int, dict[str, dict[str, float]]]
+    text_probe: EncoderTextProbe | None = None
+
+
 def fit_prior(prepared: Sequence[_Prepared], indexes: Mapping[str, SkillIndex], model_id: str,
-              version: str, trained_on: str
-              ) -> tuple[ExperiencePrior, dict[int, dict[str, dict[str, float]]]]:
+              version: str, trained_on: str, text_probe: TextProbeRequest | None = None,
+              progress: bool = False) -> FittedPrior:
     """The competency probes on every experience, and out-of-fold priors for calibration.
 
     Returns the fitted prior and, per experience number and framework, the priors predicted by
     probes that never saw that experience (5 folds; the lexicon, too, learned without it), so
     the calibrator learns how much an honest prior is worth rather than trusting an in-sample
-    one.
+    one. With ``text_probe`` the encoder's upper layers are fine-tuned as a third reader
+    (``service/calibration/text_probe.py``), out of fold in the same way; the returned prior
+    names it and has it attached, and the caller saves it beside the prior.
     """
     vectors = [experience_vector(p.sentence_vectors) for p in prepared]
     texts = [experience_text(p.segments) for p in prepared]
@@ -238,14 +261,24 @@ def fit_prior(prepared: Sequence[_Prepared], indexes: Mapping[str, SkillIndex], 
                                 "model_id": model_id}
     lexicon = fit_lexicon([t for t, v in zip(texts, vectors, strict=True) if v is not None])
     frameworks = sorted({f for p in prepared for f in p.record.gold.labelled_frameworks})
+    all_codes = {f: sorted({item.code for item in indexes[f].taxonomy.items
+                            if item.parent is None}) for f in frameworks}
+    fitted_text: TextProbeFit | None = None
+    if text_probe is not None:
+        readable = [n for n, v in enumerate(vectors) if v is not None]
+        fitted_text = fit_text_probe(
+            text_probe.backbone, [texts[n] for n in readable],
+            [{f: {g.code for g in prepared[n].record.gold.skills if g.framework == f}
+              for f in prepared[n].record.gold.labelled_frameworks} for n in readable],
+            all_codes, version, model_id, text_probe.settings, progress)
+        text_oof = dict(zip(readable, fitted_text.out_of_fold, strict=True))
     probes: dict[str, FrameworkProbe] = {}
     lexical_probes: dict[str, FrameworkProbe] = {}
     oof: dict[int, dict[str, dict[str, float]]] = {n: {} for n in range(len(prepared))}
     for framework in frameworks:
         members = [n for n, p in enumerate(prepared)
                    if framework in p.record.gold.labelled_frameworks and vectors[n] is not None]
-        codes = sorted({item.code for item in indexes[framework].taxonomy.items
-                        if item.parent is None})
+        codes = all_codes[framework]
         inputs = _PriorInputs(
             np.stack([vectors[n] for n in members]),  # type: ignore[misc]
             [texts[n] for n in members],
@@ -258,15 +291,29 @@ def fit_prior(prepared: Sequence[_Prepared], indexes: Mapping[str, SkillIndex], 
             fold = inputs.fit(train, framework, codes, **identity)
             for i in held:
                 oof[members[i]][framework] = fold.for_framework(  # type: ignore[assignment]
-                    framework, inputs.vectors[i], inputs.texts[i])
+                    framework, inputs.vectors[i], inputs.texts[i],
+                    text_oof[members[i]] if fitted_text is not None else None)
+    notes: dict[str, Any] = {"C": PRIOR_C, "lexical_C": LEXICAL_C,
+                             "lexicon_min_df": LEXICON_MIN_DF,
+                             "lexicon_terms": len(lexicon.terms),
+                             "min_probe_positives": MIN_PROBE_POSITIVES}
+    reference = None
+    if fitted_text is not None and text_probe is not None:
+        reference = TextProbeFile(text_probe_file(model_id), fitted_text.probe.sha256())
+        notes["text_probe"] = {"frozen_layers": text_probe.settings.frozen,
+                               "epochs": text_probe.settings.epochs,
+                               "folds": text_probe.settings.folds}
     prior = ExperiencePrior(version=version, trained_on=trained_on, model_id=model_id,
                             dimension=dimension, probes=probes, lexicon=lexicon,
-                            lexical_probes=lexical_probes,
-                            notes={"C": PRIOR_C, "lexical_C": LEXICAL_C,
-                                   "lexicon_min_df": LEXICON_MIN_DF,
-                                   "lexicon_terms": len(lexicon.terms),
-                                   "min_probe_positives": MIN_PROBE_POSITIVES})
-    return prior, oof
+                            lexical_probes=lexical_probes, notes=notes, text_probe=reference)
+    if fitted_text is not None:
+        prior = prior.with_reader(fitted_text.probe)
+    return FittedPrior(prior, oof, fitted_text.probe if fitted_text is not None else None)
+
+
+def text_probe_file(model_id: str) -> str:
+    """The text probe's file name in ``models/calibration``, beside ``prior-<model>.json``."""
+    return f"prior-text-probe-{model_id}.safetensors"
 
 
 def _candidates(pipeline: ExtractionPipeline, prepared: Sequence[_Prepared],
@@ -433,9 +480,10 @@ def fit_calibration(pipeline: ExtractionPipeline, prepared: Sequence[_Prepared],
 
 def fit_all(records: Sequence[LabelledExperience], embedder: Embedder,
             indexes: Mapping[str, SkillIndex], rubric: Rubric, dataset_hash: str,
-            progress: bool = False) -> FitReport:
-    """Fit the three artefacts on ``records`` (the dev split); ``progress`` draws a bar on
-    stderr over the two slow passes, embedding the experiences and retrieving candidates."""
+            progress: bool = False, text_probe: TextProbeRequest | None = None) -> FitReport:
+    """Fit the three artefacts on ``records`` (the dev split), and the prior's text probe when
+    asked; ``progress`` draws a bar on stderr over the slow passes (embedding the experiences,
+    the text probe's fits, retrieving candidates)."""
     pipeline = ExtractionPipeline()
     prepared = []
     for record in tqdm(records, desc="embedding experiences", unit="exp", file=sys.stderr,
@@ -445,17 +493,21 @@ def fit_all(records: Sequence[LabelledExperience], embedder: Embedder,
         queries = SentenceQueries.split([s.text for s in segments], vectors)
         prepared.append(_Prepared(record, segments, queries))
     stamp = datetime.now(UTC).strftime("%Y%m%d")
-    # one model's artefacts must never share a version with another's fitted on the same data
-    fitted = f"{dataset_hash}|{embedder.model_id}".encode()
+    # artefacts must never share a version with others fitted on the same data by another
+    # model, another pipeline or with(out) a text probe
+    probe = (f"text-probe:{text_probe.settings.frozen}/{text_probe.settings.epochs}/"
+             f"{text_probe.settings.folds}" if text_probe is not None else "no-text-probe")
+    fitted = f"{dataset_hash}|{embedder.model_id}|{pipeline.version}|{probe}".encode()
     version = f"{stamp}-{hashlib.sha256(fitted).hexdigest()[:8]}"
     quality_model, oof_levels, accuracy = fit_quality(prepared, rubric, f"quality-{version}",
                                                       dataset_hash)
-    prior, oof_priors = fit_prior(prepared, indexes, embedder.model_id, f"prior-{version}",
-                                  dataset_hash)
+    fitted_prior = fit_prior(prepared, indexes, embedder.model_id, f"prior-{version}",
+                             dataset_hash, text_probe, progress)
+    prior, oof_priors = fitted_prior.prior, fitted_prior.out_of_fold
     calibration, report = fit_calibration(pipeline, prepared, indexes, oof_levels,
                                           embedder.model_id, f"calibration-{version}",
                                           dataset_hash, oof_priors, progress)
     calibration.notes["prior"] = prior.version
-    return FitReport(quality_model, calibration, prior, {
+    return FitReport(quality_model, calibration, prior, fitted_prior.text_probe, {
         "dataset_hash": dataset_hash, "experiences": len(records),
         "quality_out_of_fold_accuracy": accuracy, "calibration": report})

@@ -61,6 +61,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                            help="a file of the split to fit on (the dev split; never the test "
                                 "split); repeat it to fit on several files together")
     calibrate.add_argument("--no-progress", action="store_true")
+    calibrate.add_argument(
+        "--text-probe", action=argparse.BooleanOptionalAction, default=None,
+        help="fine-tune the prior's text probe (the encoder's upper layers); by default where "
+             "the encoder supports it (BERT-family models such as all-MiniLM-L6-v2)")
     calibrate.set_defaults(func=_calibrate)
 
 
@@ -69,10 +73,12 @@ def _calibrate(args: argparse.Namespace) -> int:
 
     from service.calibration.command import calibrate
     from service.evaluation.dataset import DatasetError
+    from service.inference.text_probe import UnsupportedEncoder
 
     try:
-        summary = calibrate(args.dataset, get_settings(), progress=not args.no_progress)
-    except (DatasetError, OSError) as exc:
+        summary = calibrate(args.dataset, get_settings(), progress=not args.no_progress,
+                            text_probe=args.text_probe)
+    except (DatasetError, OSError, UnsupportedEncoder) as exc:
         sys.stderr.write(f"{exc}\n")
         return 2
     sys.stdout.write(json.dumps({k: v for k, v in summary.items() if k != "calibration"},

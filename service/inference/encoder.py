@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from service.inference.registry import ModelSpec
 from service.pipeline.embed import Vectors
+
+if TYPE_CHECKING:
+    from service.inference.text_probe import Backbone
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -54,6 +59,14 @@ class SentenceEncoder:
                                      normalize_embeddings=self.spec.normalize,
                                      convert_to_numpy=True, show_progress_bar=False)
         return np.asarray(vectors, dtype=np.float32)
+
+    def backbone(self) -> Backbone:
+        """The model's tokenizer and transformer, for the prior's text probe (read-only; raises
+        UnsupportedEncoder where the probe cannot run the model layer by layer)."""
+        from service.inference.text_probe import Backbone
+
+        first = self._model[0]
+        return Backbone(copy.deepcopy(first.tokenizer), first.auto_model)
 
     def warmup(self) -> None:
         """Run one small batch so the first request does not pay for lazy initialisation."""

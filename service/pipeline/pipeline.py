@@ -41,7 +41,7 @@ from service.pipeline.segment import Segment, SentenceSegmenter
 from service.pipeline.select import UNCALIBRATED, ConfidencePolicy
 from service.pipeline.sources import profile_sources
 
-PIPELINE_VERSION = "1.8.0"
+PIPELINE_VERSION = "1.9.0"
 
 
 class Component(Protocol):
@@ -107,7 +107,7 @@ class ExtractionPipeline:
         if self.quality is not None:
             named["quality"] += f"+{self.quality.artefact}"
         named["crosswalk"] = f"crosswalk+{self.crosswalk.version}"
-        named["prior"] = (f"{ExperiencePrior.name}.v{ExperiencePrior.component_version}+"
+        named["prior"] = (f"{ExperiencePrior.name}.v{self.prior.component_version}+"
                           f"{self.prior.version}" if self.prior else "none")
         named["calibrate"] = ("calibrate.logreg-isotonic.v4+" + self.calibration.version
                               if self.calibration else "uncalibrated")

@@ -6,10 +6,12 @@ SEP7"). A logistic probe per competency over the experience's whole-text vector 
 mean of its sentence vectors) learns that from the labelled dev split. A second probe per
 competency reads the experience's words instead (sublinear tf-idf over a vocabulary learned on
 dev): "soldering", "budget" and "hypothesis" are decisive words that a mean vector blurs, and on
-the dev split, out of fold, the two probes together beat either alone. Their logits are
-averaged. The prior never adds a skill: it is one more input to the calibrator for candidates
-that retrieval found with evidence spans, so every assertion still points at the words behind
-it.
+the dev split, out of fold, the two probes together beat either alone. A third reader, where
+one was fitted, is the encoder itself: its upper layers fine-tuned to read the whole experience
+for every competency (``service/inference/text_probe.py``; this module only sees its logits).
+The readers' logits are averaged. The prior never adds a skill: it is one more input to the
+calibrator for candidates that retrieval found with evidence spans, so every assertion still
+points at the words behind it.
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -126,12 +128,34 @@ def _named(codes: Sequence[str], logits: npt.NDArray[np.float64]) -> dict[str, f
     return {code: float(v) for code, v in zip(codes, p, strict=True)}
 
 
+class TextReader(Protocol):
+    """A fitted reader of the whole experience's text (the fine-tuned encoder probe)."""
+
+    version: str
+    codes: dict[str, tuple[str, ...]]  # framework -> codes, in the order of its logits
+
+    def logits(self, text: str) -> dict[str, npt.NDArray[np.float64]]:
+        """Each framework's competency logits for one experience text."""
+        ...
+
+
+@dataclass(frozen=True)
+class TextProbeFile:
+    """The text reader a prior was fitted with: its file beside the prior, and that file's
+    sha256, so that a prior never runs with another fit's reader."""
+
+    file: str
+    sha256: str
+
+
 @dataclass(frozen=True)
 class ExperiencePrior:
-    """Per-framework competency probes over the experience's vector and over its words.
+    """Per-framework competency probes over the experience's vector and over its words, and,
+    when one was fitted, a reader of its text.
 
-    Fitted for one embedding model. Both views have a probe for every framework, over the same
-    codes; a competency's prior is the logistic of the mean of the two probes' logits.
+    Fitted for one embedding model. Each view has a probe for every framework, over the same
+    codes; a competency's prior is the logistic of the mean of the views' logits. A prior that
+    names a ``text_probe`` needs its reader attached (``with_reader``) before it can serve.
     """
 
     version: str
@@ -142,10 +166,17 @@ class ExperiencePrior:
     lexicon: Lexicon
     lexical_probes: dict[str, FrameworkProbe]
     notes: dict[str, Any] = field(default_factory=dict)
+    text_probe: TextProbeFile | None = None
+    reader: TextReader | None = field(default=None, compare=False, repr=False)
 
     name = "prior.experience-probe"
-    component_version = "2"  # v2: embedding and lexical probes, logits averaged
-    FORMAT = 2
+    FORMAT = 3  # 3 may name a text probe; 2 (embedding and lexical probes only) still reads
+    READS = (2, 3)
+
+    @property
+    def component_version(self) -> str:
+        """v2: embedding and lexical probes, logits averaged; v3: and the text probe."""
+        return "3" if self.text_probe is not None else "2"
 
     def __post_init__(self) -> None:
         for framework, probe in self.probes.items():
@@ -160,28 +191,56 @@ class ExperiencePrior:
         if set(self.lexical_probes) != set(self.probes):
             raise ValueError(f"prior {self.version}: lexical probes for frameworks without an "
                              "embedding probe")
+        if self.reader is not None:
+            if self.text_probe is None:
+                raise ValueError(f"prior {self.version} was fitted without a text probe")
+            if self.reader.version != self.version:
+                raise ValueError(f"text probe {self.reader.version} was not fitted with prior "
+                                 f"{self.version}")
+            for framework, probe in self.probes.items():
+                if self.reader.codes.get(framework, probe.codes) != probe.codes:
+                    raise ValueError(f"text probe {self.reader.version}: {framework!r} codes "
+                                     "differ from the prior's")
 
-    def for_framework(self, taxonomy_id: str, x: npt.NDArray[np.float64] | None, text: str
+    def with_reader(self, reader: TextReader) -> ExperiencePrior:
+        """This prior with its text probe's reader attached (checked against it)."""
+        return replace(self, reader=reader)
+
+    def for_framework(self, taxonomy_id: str, x: npt.NDArray[np.float64] | None, text: str,
+                      text_logits: Mapping[str, npt.NDArray[np.float64]] | None = None
                       ) -> dict[str, float] | None:
         """Prior probability per competency code, or None (no probe, or an empty experience).
 
-        ``x`` is ``experience_vector`` of the sentences, ``text`` is ``experience_text``.
+        ``x`` is ``experience_vector`` of the sentences, ``text`` is ``experience_text``;
+        ``text_logits`` stand in for the text reader's (``eval calibrate`` passes out-of-fold
+        ones).
         """
-        return self.for_frameworks([taxonomy_id], x, text).get(taxonomy_id)
+        return self.for_frameworks([taxonomy_id], x, text, text_logits).get(taxonomy_id)
 
     def for_frameworks(self, taxonomy_ids: Sequence[str], x: npt.NDArray[np.float64] | None,
-                       text: str) -> dict[str, dict[str, float]]:
-        """``for_framework`` for each framework that has a probe, reading the words once."""
+                       text: str,
+                       text_logits: Mapping[str, npt.NDArray[np.float64]] | None = None
+                       ) -> dict[str, dict[str, float]]:
+        """``for_framework`` for each framework that has a probe, reading the text once."""
         wanted = [t for t in taxonomy_ids if t in self.probes]
         if not wanted or x is None:
             return {}
         if x.shape != (self.dimension,):
             raise ValueError(f"experience vector has shape {x.shape}; the prior was fitted "
                              f"for {self.dimension} dimensions ({self.model_id})")
+        if text_logits is None and self.text_probe is not None:
+            if self.reader is None:
+                raise ValueError(f"prior {self.version} needs its text probe "
+                                 f"({self.text_probe.file}) attached before it can serve")
+            text_logits = self.reader.logits(text)
         words = self.lexicon.vector(text)
-        return {t: _named(self.probes[t].codes,
-                          (self.probes[t].logits(x) + self.lexical_probes[t].logits(words)) / 2.0)
-                for t in wanted}
+        out = {}
+        for t in wanted:
+            views = [self.probes[t].logits(x), self.lexical_probes[t].logits(words)]
+            if text_logits is not None and t in text_logits:
+                views.append(np.asarray(text_logits[t], dtype=np.float64))
+            out[t] = _named(self.probes[t].codes, np.mean(views, axis=0))
+        return out
 
     def save(self, path: Path) -> None:
         """Write as reviewable JSON."""
@@ -192,19 +251,24 @@ class ExperiencePrior:
             "probes": {k: p.to_json() for k, p in sorted(self.probes.items())},
             "lexicon": self.lexicon.to_json(),
             "lexical_probes": {k: p.to_json() for k, p in sorted(self.lexical_probes.items())},
+            "text_probe": (None if self.text_probe is None else
+                           {"file": self.text_probe.file, "sha256": self.text_probe.sha256}),
             "notes": self.notes}) + "\n", encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path) -> ExperiencePrior:
         """Read a prior written by ``save``; refuse one written in another format."""
         raw = json.loads(path.read_text(encoding="utf-8"))
-        if raw.get("format", 1) != cls.FORMAT:
+        if raw.get("format", 1) not in cls.READS:
             raise ValueError(f"{path}: prior format {raw.get('format', 1)}, this code reads "
-                             f"{cls.FORMAT}; refit with `python -m service eval calibrate`")
+                             f"{' and '.join(map(str, cls.READS))}; refit with "
+                             "`python -m service eval calibrate`")
+        text_probe = raw.get("text_probe")
         return cls(version=raw["version"], trained_on=raw["trained_on"],
                    model_id=raw["model_id"], dimension=int(raw["dimension"]),
                    probes={k: FrameworkProbe.from_json(v) for k, v in raw["probes"].items()},
                    lexicon=Lexicon.from_json(raw["lexicon"]),
                    lexical_probes={k: FrameworkProbe.from_json(v)
                                    for k, v in raw["lexical_probes"].items()},
-                   notes=raw.get("notes", {}))
+                   notes=raw.get("notes", {}),
+                   text_probe=TextProbeFile(**text_probe) if text_probe else None)

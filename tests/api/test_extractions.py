@@ -153,7 +153,7 @@ def test_calibrated_scores_and_artefact_versions_are_recorded(
     assert food_drive["components"]["calibrate"].startswith(
         "calibrate.logreg-isotonic.v4+calibration-")
     assert "+quality-" in food_drive["components"]["quality"]
-    assert food_drive["components"]["prior"].startswith("prior.experience-probe.v2+prior-")
+    assert food_drive["components"]["prior"].startswith("prior.experience-probe.v3+prior-")
     assert food_drive["components"]["crosswalk"].startswith("crosswalk+sha256:")
 
 

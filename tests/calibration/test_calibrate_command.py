@@ -1,5 +1,5 @@
-"""``eval calibrate`` end to end: fit on real experiences with the real model, write the three
-artefacts, and serve with them."""
+"""``eval calibrate`` end to end: fit on real experiences with the real model, write the
+artefacts (the prior's text probe among them), and serve with them."""
 
 from __future__ import annotations
 
@@ -8,17 +8,21 @@ import shutil
 from pathlib import Path
 
 import pytest
+import torch
 
 from service.calibration.command import calibrate
+from service.calibration.text_probe import TextProbeSettings
 from service.domain.experience import ExtractionOptions
 from service.evaluation.dataset import load_dataset
+from service.inference.text_probe import EncoderTextProbe
 from service.runtime import load_catalog, load_encoder, load_indexes, load_pipeline
 from service.settings import PROJECT_ROOT
 from service.taxonomy.catalog import TaxonomyCatalog
 from tests.conftest import make_settings
 
 DEV = PROJECT_ROOT / "eval" / "datasets" / "experiences-v1" / "dev.jsonl"
-FITTED = ("calibration-*.json", "prior-*.json", "fit-summary-*.json", "quality-model-*.json")
+FITTED = ("calibration-*.json", "prior-*.json", "fit-summary-*.json", "quality-model-*.json",
+          "prior-text-probe-*.safetensors")
 
 
 def test_calibrate_writes_the_artefacts_the_pipeline_then_serves_with(
@@ -33,14 +37,18 @@ def test_calibrate_writes_the_artefacts_the_pipeline_then_serves_with(
                       encoding="utf-8")
     settings = make_settings(tmp_path / "var", models_dir=models)
 
-    summary = calibrate([subset], settings, progress=True)
+    # a short text probe fit: what the default one learns is measured in the README
+    summary = calibrate([subset], settings, progress=True,
+                        text_probe_settings=TextProbeSettings(epochs=2, folds=2))
 
     err = capsys.readouterr().err
     assert "embedding experiences" in err and "retrieving candidates" in err  # progress bars
+    assert "text probe: out-of-fold fits" in err
     model_id = "all-minilm-l6-v2"
     assert summary["experiences"] == 60 and summary["datasets"] == ["dev-60.jsonl"]
     assert sorted(summary["written"]) == sorted([f"quality-model-{model_id}.json",
                                                  f"prior-{model_id}.json",
+                                                 f"prior-text-probe-{model_id}.safetensors",
                                                  f"calibration-{model_id}.json"])
     written = json.loads((models / "calibration" / f"fit-summary-{model_id}.json").read_text())
     assert written["dataset_hash"] == summary["dataset_hash"]
@@ -49,9 +57,12 @@ def test_calibrate_writes_the_artefacts_the_pipeline_then_serves_with(
     for dimension in ("responsibility", "complexity", "novelty"):
         assert 0.0 <= summary["quality_out_of_fold_accuracy"][dimension] <= 1.0
 
-    # the pipeline loads what was written (the prior is the one the calibrator was fitted with)
+    # the pipeline loads what was written (the prior is the one the calibrator was fitted with,
+    # its text probe the one the prior was fitted with)
     encoder = load_encoder(settings)
     pipeline = load_pipeline(settings, encoder)
+    assert pipeline.prior is not None and pipeline.prior.reader is not None
+    assert pipeline.components["prior"].startswith("prior.experience-probe.v3+")
     calibration = json.loads((models / "calibration" / f"calibration-{model_id}.json").read_text())
     assert pipeline.calibration is not None
     assert pipeline.calibration.version == calibration["version"]
@@ -68,3 +79,12 @@ def test_calibrate_writes_the_artefacts_the_pipeline_then_serves_with(
     prior = json.loads((models / "calibration" / f"prior-{model_id}.json").read_text())
     recorded = " ".join(result.components.values())
     assert calibration["version"] in recorded and prior["version"] in recorded
+
+    # a probe file that is not the one the prior names is refused at start-up
+    probe = models / "calibration" / f"prior-text-probe-{model_id}.safetensors"
+    other = EncoderTextProbe.load(probe, encoder.backbone())
+    with torch.no_grad():
+        other.upper.head.bias.add_(1.0)
+    other.save(probe)
+    with pytest.raises(ValueError, match="sha256 differs"):
+        load_pipeline(settings, encoder)

@@ -38,7 +38,9 @@ def test_out_of_fold_priors_never_come_from_a_probe_that_saw_the_experience() ->
                                   f"common work, week {k % 5} of the season"))
     items = [SimpleNamespace(code=c, parent=None) for c in ("NICHE", "COMMON", "UNSEEN")]
     indexes: Any = {"fw": SimpleNamespace(taxonomy=SimpleNamespace(items=items))}
-    prior, oof = fit_prior(prepared, indexes, "m", "prior-test", "sha256:x")
+    fit = fit_prior(prepared, indexes, "m", "prior-test", "sha256:x")
+    prior, oof = fit.prior, fit.out_of_fold
+    assert fit.text_probe is None and prior.text_probe is None  # not asked for one
     assert prior.dimension == 8 and prior.probes["fw"].codes == ("COMMON", "NICHE", "UNSEEN")
     fitted = prior.for_framework("fw", niche, "soldered the harness, a niche task")
     assert fitted is not None and fitted["NICHE"] > 0.5

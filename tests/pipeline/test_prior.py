@@ -11,7 +11,13 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from service.calibration.fit import _probe, fit_lexicon
 from service.pipeline.calibrate import CalibrationModel
-from service.pipeline.prior import ExperiencePrior, FrameworkProbe, Lexicon, experience_vector
+from service.pipeline.prior import (
+    ExperiencePrior,
+    FrameworkProbe,
+    Lexicon,
+    TextProbeFile,
+    experience_vector,
+)
 from service.runtime import load_encoder, load_pipeline
 from service.settings import PROJECT_ROOT
 from tests.conftest import make_settings
@@ -144,11 +150,15 @@ def test_a_prior_the_calibration_was_not_fitted_with_is_refused(tmp_path: Path) 
         (models / "quality" / name).write_bytes((PROJECT_ROOT / "models/quality" / name)
                                                 .read_bytes())
     (models / "registry.yaml").write_bytes((PROJECT_ROOT / "models/registry.yaml").read_bytes())
-    for name in ("calibration-all-minilm-l6-v2.json", "prior-all-minilm-l6-v2.json"):
+    for name in ("calibration-all-minilm-l6-v2.json", "prior-all-minilm-l6-v2.json",
+                 "prior-text-probe-all-minilm-l6-v2.safetensors"):
         (models / "calibration" / name).write_bytes((INSTALLED / name).read_bytes())
     settings = make_settings(tmp_path, models_dir=models)
     encoder = load_encoder(settings)
     assert load_pipeline(settings, encoder).prior is not None
+    (models / "calibration" / "prior-text-probe-all-minilm-l6-v2.safetensors").unlink()
+    with pytest.raises(ValueError, match="which is missing"):
+        load_pipeline(settings, encoder)
     raw = json.loads((models / "calibration" / "prior-all-minilm-l6-v2.json").read_text())
     raw["version"] = "prior-someone-else"
     (models / "calibration" / "prior-all-minilm-l6-v2.json").write_text(json.dumps(raw))
@@ -157,3 +167,64 @@ def test_a_prior_the_calibration_was_not_fitted_with_is_refused(tmp_path: Path) 
     (models / "calibration" / "prior-all-minilm-l6-v2.json").unlink()
     with pytest.raises(ValueError, match="refit both"):
         load_pipeline(settings, encoder)
+
+
+class _Reader:
+    """A stand-in text reader with fixed logits (the fine-tuned one is tested with the real
+    model in tests/inference/test_text_probe.py)."""
+
+    def __init__(self, version: str = "prior-x", codes: tuple[str, ...] = ("A", "B")) -> None:
+        self.version = version
+        self.codes = {"fw": codes}
+        self.read: list[str] = []
+
+    def logits(self, text: str) -> dict[str, np.ndarray]:
+        self.read.append(text)
+        return {"fw": np.array([4.0, -2.0])}
+
+
+def test_a_text_reader_is_a_third_view_averaged_with_the_other_two(tmp_path: Path) -> None:
+    x, text = np.array([0.6, 0.8]), "I learned to solder"
+    two = _prior().for_framework("fw", x, text)
+    assert two is not None
+    named = TextProbeFile("probe.safetensors", "ab" * 32)
+    reader = _Reader()
+    prior = _prior(text_probe=named).with_reader(reader)
+    three = prior.for_framework("fw", x, text)
+    # A: embedding 1.2, lexical 2.0, text 4.0
+    assert three is not None and three["A"] == pytest.approx(1 / (1 + np.exp(-(7.2 / 3))))
+    assert reader.read == [text]
+    assert prior.component_version == "3" and _prior().component_version == "2"
+    # the fit passes out-of-fold logits in the reader's place
+    given = prior.for_framework("fw", x, text, {"fw": np.array([0.0, 0.0])})
+    assert given is not None and given["A"] == pytest.approx(1 / (1 + np.exp(-(3.2 / 3))))
+    assert reader.read == [text]
+    prior.save(tmp_path / "p.json")
+    loaded = ExperiencePrior.load(tmp_path / "p.json")
+    assert loaded.text_probe == named and loaded.reader is None
+    with pytest.raises(ValueError, match="attached before it can serve"):
+        loaded.for_framework("fw", x, text)
+    assert loaded.with_reader(reader).for_framework("fw", x, text) == pytest.approx(three)
+
+
+def test_a_text_reader_from_another_fit_is_refused() -> None:
+    with pytest.raises(ValueError, match="fitted without a text probe"):
+        _prior().with_reader(_Reader())
+    named = _prior(text_probe=TextProbeFile("probe.safetensors", "ab" * 32))
+    with pytest.raises(ValueError, match="was not fitted with prior prior-x"):
+        named.with_reader(_Reader(version="prior-y"))
+    with pytest.raises(ValueError, match="codes differ"):
+        named.with_reader(_Reader(codes=("B", "A")))
+
+
+def test_a_prior_without_a_text_probe_still_loads(tmp_path: Path) -> None:
+    prior = _prior()
+    prior.save(tmp_path / "p.json")
+    raw = json.loads((tmp_path / "p.json").read_text())
+    raw["format"] = 2
+    del raw["text_probe"]
+    (tmp_path / "p.json").write_text(json.dumps(raw))
+    loaded = ExperiencePrior.load(tmp_path / "p.json")
+    x, text = np.array([0.6, 0.8]), "budget"
+    assert loaded.text_probe is None
+    assert loaded.for_framework("fw", x, text) == pytest.approx(prior.for_framework("fw", x, text))

@@ -1,0 +1,110 @@
+"""The prior's text probe with the real encoder: the layers it runs, what a fit learns, and its
+artefact."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from sklearn.metrics import roc_auc_score
+
+from service.calibration.text_probe import TextProbeFit, TextProbeSettings, fit_text_probe
+from service.evaluation.dataset import load_dataset
+from service.inference.encoder import SentenceEncoder
+from service.inference.text_probe import Backbone, EncoderTextProbe, UnsupportedEncoder
+from service.pipeline.pipeline import ExtractionPipeline
+from service.pipeline.prior import experience_text
+from service.runtime import load_encoder
+from service.settings import PROJECT_ROOT
+from tests.conftest import make_settings
+
+DEV = PROJECT_ROOT / "eval" / "datasets" / "experiences-v1" / "dev.jsonl"
+FRAMEWORK = "ngss-sep"
+Fitted = tuple[list[str], list[set[str]], TextProbeFit]  # texts, their gold codes, the fit
+
+
+@pytest.fixture(scope="module")
+def encoder(tmp_path_factory: pytest.TempPathFactory) -> SentenceEncoder:
+    return load_encoder(make_settings(tmp_path_factory.mktemp("var")))
+
+
+def test_the_lower_layers_are_the_encoders_own(encoder: SentenceEncoder) -> None:
+    backbone = encoder.backbone()
+    text = "I wired the robot's arm, logged each test run and changed the gear ratio."
+    ids = backbone.tokenizer(text, return_tensors="pt")
+    with torch.inference_mode():
+        states = backbone.model(**ids, output_hidden_states=True).hidden_states
+    for frozen in (0, 3, 6):
+        assert torch.allclose(backbone.lower(text, frozen), states[frozen][0], atol=1e-5)
+    assert backbone.lower(text, 3).requires_grad is False
+
+
+def test_only_bert_family_encoders_are_supported() -> None:
+    class Config:
+        model_type = "mpnet"
+
+    class Other:
+        config = Config()
+
+    with pytest.raises(UnsupportedEncoder, match="BERT-family"):
+        Backbone(tokenizer=None, model=Other())
+
+
+@pytest.fixture(scope="module")
+def fitted(encoder: SentenceEncoder) -> Fitted:
+    pipeline = ExtractionPipeline()
+    records = [r for r in load_dataset(DEV) if FRAMEWORK in r.gold.labelled_frameworks][:48]
+    texts = [experience_text(pipeline.segment(r.experience)) for r in records]
+    gold = [{g.code for g in r.gold.skills if g.framework == FRAMEWORK} for r in records]
+    codes = {FRAMEWORK: sorted({c for g in gold for c in g})}
+    fit = fit_text_probe(encoder.backbone(), texts, [{FRAMEWORK: g} for g in gold], codes,
+                         "prior-test", encoder.model_id, TextProbeSettings(epochs=8, folds=2))
+    return texts, gold, fit
+
+
+def test_a_fit_learns_its_experiences_and_reads_the_others_out_of_fold(fitted: Fitted) -> None:
+    texts, gold, fit = fitted
+    codes = fit.probe.codes[FRAMEWORK]
+    y = np.array([[c in g for c in codes] for g in gold], dtype=int).ravel()
+    seen = np.stack([fit.probe.logits(t)[FRAMEWORK] for t in texts]).ravel()
+    out_of_fold = np.stack([o[FRAMEWORK] for o in fit.out_of_fold]).ravel()
+    assert len(fit.out_of_fold) == len(texts)
+    # what it was fitted on, it reads well; what it never saw, worse, but above chance
+    assert roc_auc_score(y, seen) > 0.9
+    assert 0.55 < roc_auc_score(y, out_of_fold) < roc_auc_score(y, seen)
+
+
+def test_the_saved_probe_reads_as_the_fitted_one(fitted: Fitted, encoder: SentenceEncoder,
+                                                 tmp_path: Path) -> None:
+    texts, _, fit = fitted
+    path = tmp_path / "probe.safetensors"
+    fit.probe.save(path)
+    loaded = EncoderTextProbe.load(path, encoder.backbone(), fit.probe.sha256())
+    assert loaded.codes == fit.probe.codes and loaded.version == "prior-test"
+    for text in texts[:3]:  # the fit rounds its weights as the file stores them
+        assert np.allclose(loaded.logits(text)[FRAMEWORK], fit.probe.logits(text)[FRAMEWORK],
+                           atol=1e-6)
+    assert path.stat().st_size < 16_000_000  # three layers and a head, half precision
+    with pytest.raises(ValueError, match="sha256 differs"):
+        EncoderTextProbe.load(path, encoder.backbone(), "0" * 64)
+
+
+def test_reads_from_several_threads_while_the_encoder_embeds(fitted: Fitted,
+                                                             encoder: SentenceEncoder) -> None:
+    """The API reads the prior on worker threads while the batcher embeds on its own."""
+    texts, _, fit = fitted
+    alone = [fit.probe.logits(t)[FRAMEWORK] for t in texts[:8]]
+
+    def embed() -> None:
+        for _ in range(4):
+            encoder.embed(texts[:16])
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        embedding = pool.submit(embed)
+        together = list(pool.map(lambda t: fit.probe.logits(t)[FRAMEWORK], texts[:8]))
+        embedding.result()
+    for a, b in zip(alone, together, strict=True):
+        assert np.allclose(a, b, atol=1e-5)
