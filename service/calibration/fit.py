@@ -81,7 +81,7 @@ class FitReport:
 
     quality_model: QualityModel
     calibration: CalibrationModel
-    prior: ExperiencePrior  # names text_probe, when one was fitted; saved with save_prior
+    prior: ExperiencePrior  # names the text probe when one was fitted
     text_probe: EncoderTextProbe | None
     summary: dict[str, Any]
 

@@ -106,8 +106,8 @@ class UpperLayers(torch.nn.Module):
         return logits * LOGIT_SCALE
 
     def to_half_precision(self) -> None:
-        """Round every weight to float16 and back, as ``serialise`` stores it, so that the
-        fitted probe reads exactly as the saved one will."""
+        """Round every weight to float16 and back, as ``EncoderTextProbe.save`` stores it, so
+        that the fitted probe reads exactly as the saved one will."""
         with torch.no_grad():
             for parameter in self.parameters():
                 parameter.copy_(parameter.to(torch.float16).to(torch.float32))
@@ -127,8 +127,8 @@ class EncoderTextProbe:
     name = "prior.text-probe"
 
     def logits(self, text: str) -> dict[str, npt.NDArray[np.float64]]:
-        """Each framework's competency logits, in ``codes`` order."""
-        self.upper.eval()
+        """Each framework's competency logits, in ``codes`` order (``upper`` is in eval mode
+        from the fit or the load)."""
         with torch.inference_mode():
             row = self.upper([self.backbone.lower(text, self.frozen)])[0].double().numpy()
         return by_framework(self.codes, row)
