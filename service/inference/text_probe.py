@@ -124,8 +124,6 @@ class EncoderTextProbe:
     backbone: Backbone
     upper: UpperLayers
 
-    name = "prior.text-probe"
-
     def logits(self, text: str) -> dict[str, npt.NDArray[np.float64]]:
         """Each framework's competency logits, in ``codes`` order (``upper`` is in eval mode
         from the fit or the load)."""

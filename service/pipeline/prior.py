@@ -141,8 +141,10 @@ class TextReader(Protocol):
 
 @dataclass(frozen=True)
 class TextProbeFile:
-    """The text reader a prior was fitted with: its file beside the prior, and that file's
-    sha256, so that a prior never runs with another fit's reader."""
+    """The text reader a prior was fitted with: its file beside the prior, and the digest of
+    its weights and metadata (not of the file's bytes; see ``content_sha256`` in
+    ``service/inference/text_probe.py``), so that a prior never runs with another fit's
+    reader."""
 
     file: str
     sha256: str
