@@ -148,6 +148,13 @@ class TextProbeFile:
 
     file: str
     sha256: str
+    # the text reader's share of the prior's logit; the other two views split the rest
+    # (priors of format 3 written before the weight was recorded averaged the three equally)
+    weight: float = 1 / 3
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.weight <= 1.0:
+            raise ValueError(f"text probe weight must be within 0..1, got {self.weight}")
 
 
 @dataclass(frozen=True)
@@ -238,10 +245,12 @@ class ExperiencePrior:
         words = self.lexicon.vector(text)
         out = {}
         for t in wanted:
-            views = [self.probes[t].logits(x), self.lexical_probes[t].logits(words)]
+            logit = (self.probes[t].logits(x) + self.lexical_probes[t].logits(words)) / 2
             if text_logits is not None and t in text_logits:
-                views.append(np.asarray(text_logits[t], dtype=np.float64))
-            out[t] = _named(self.probes[t].codes, np.mean(views, axis=0))
+                weight = self.text_probe.weight if self.text_probe is not None else 1 / 3
+                logit = (1 - weight) * logit + weight * np.asarray(text_logits[t],
+                                                                    dtype=np.float64)
+            out[t] = _named(self.probes[t].codes, logit)
         return out
 
     def save(self, path: Path) -> None:
@@ -254,7 +263,8 @@ class ExperiencePrior:
             "lexicon": self.lexicon.to_json(),
             "lexical_probes": {k: p.to_json() for k, p in sorted(self.lexical_probes.items())},
             "text_probe": (None if self.text_probe is None else
-                           {"file": self.text_probe.file, "sha256": self.text_probe.sha256}),
+                           {"file": self.text_probe.file, "sha256": self.text_probe.sha256,
+                            "weight": self.text_probe.weight}),
             "notes": self.notes}) + "\n", encoding="utf-8")
 
     @classmethod

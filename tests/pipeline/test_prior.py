@@ -207,6 +207,27 @@ def test_a_text_reader_is_a_third_view_averaged_with_the_other_two(tmp_path: Pat
     assert loaded.with_reader(reader).for_framework("fw", x, text) == pytest.approx(three)
 
 
+def test_the_text_readers_weight_sets_its_share_of_the_prior(tmp_path: Path) -> None:
+    x, text = np.array([0.6, 0.8]), "I learned to solder"
+    named = TextProbeFile("probe.safetensors", "ab" * 32, weight=0.6)
+    prior = _prior(text_probe=named).with_reader(_Reader())
+    read = prior.for_framework("fw", x, text)
+    # A: embedding 1.2 and lexical 2.0 share 0.4, the text reader's 4.0 has 0.6
+    assert read is not None and read["A"] == pytest.approx(1 / (1 + np.exp(-(0.4 * 1.6 + 2.4))))
+    prior.save(tmp_path / "p.json")
+    assert ExperiencePrior.load(tmp_path / "p.json").text_probe == named
+    # a format-3 prior written before the weight was recorded averaged the three views
+    raw = json.loads((tmp_path / "p.json").read_text())
+    del raw["text_probe"]["weight"]
+    (tmp_path / "p.json").write_text(json.dumps(raw))
+    old = ExperiencePrior.load(tmp_path / "p.json")
+    assert old.text_probe is not None and old.text_probe.weight == pytest.approx(1 / 3)
+    equal = old.with_reader(_Reader()).for_framework("fw", x, text)
+    assert equal is not None and equal["A"] == pytest.approx(1 / (1 + np.exp(-(7.2 / 3))))
+    with pytest.raises(ValueError, match=r"within 0\.\.1"):
+        TextProbeFile("probe.safetensors", "ab" * 32, weight=1.5)
+
+
 def test_a_text_reader_from_another_fit_is_refused() -> None:
     with pytest.raises(ValueError, match="fitted without a text probe"):
         _prior().with_reader(_Reader())
