@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -28,8 +28,14 @@ from service.calibration.out_of_fold import (
     roll_up,
     rolled_rows,
 )
-from service.calibration.text_probe import TextProbeFit, TextProbeSettings, fit_text_probe
+from service.calibration.text_probe import (
+    FrameworkExample,
+    TextProbeFit,
+    TextProbeSettings,
+    fit_text_probe,
+)
 from service.domain.quality import DIMENSIONS, LEVELS
+from service.domain.taxonomy import Taxonomy
 from service.evaluation.dataset import LabelledExperience
 from service.inference.text_probe import Backbone, EncoderTextProbe
 from service.pipeline.calibrate import (
@@ -270,8 +276,13 @@ def fit_prior(prepared: Sequence[_Prepared], indexes: Mapping[str, SkillIndex], 
             text_probe.backbone, [texts[n] for n in readable],
             [{f: {g.code for g in prepared[n].record.gold.skills if g.framework == f}
               for f in prepared[n].record.gold.labelled_frameworks} for n in readable],
-            all_codes, version, model_id, text_probe.settings, progress)
+            all_codes, version, model_id, text_probe.settings, progress,
+            framework_examples(indexes[f].taxonomy for f in frameworks))
         text_oof = dict(zip(readable, fitted_text.out_of_fold, strict=True))
+        # the fold priors weigh the out-of-fold text logits as the served prior will
+        identity["text_probe"] = TextProbeFile(text_probe_file(model_id),
+                                               fitted_text.probe.sha256(),
+                                               text_probe.settings.weight)
     probes: dict[str, FrameworkProbe] = {}
     lexical_probes: dict[str, FrameworkProbe] = {}
     oof: dict[int, dict[str, dict[str, float]]] = {n: {} for n in range(len(prepared))}
@@ -297,18 +308,32 @@ def fit_prior(prepared: Sequence[_Prepared], indexes: Mapping[str, SkillIndex], 
                              "lexicon_min_df": LEXICON_MIN_DF,
                              "lexicon_terms": len(lexicon.terms),
                              "min_probe_positives": MIN_PROBE_POSITIVES}
-    reference = None
-    if fitted_text is not None and text_probe is not None:
-        reference = TextProbeFile(text_probe_file(model_id), fitted_text.probe.sha256())
+    reference = identity.get("text_probe")
+    if text_probe is not None and reference is not None:
         notes["text_probe"] = {"frozen_layers": text_probe.settings.frozen,
                                "epochs": text_probe.settings.epochs,
-                               "folds": text_probe.settings.folds}
+                               "folds": text_probe.settings.folds,
+                               "weight": round(text_probe.settings.weight, 4),
+                               "taxonomy_weight": text_probe.settings.taxonomy_weight}
     prior = ExperiencePrior(version=version, trained_on=trained_on, model_id=model_id,
                             dimension=dimension, probes=probes, lexicon=lexicon,
                             lexical_probes=lexical_probes, notes=notes, text_probe=reference)
     if fitted_text is not None:
         prior = prior.with_reader(fitted_text.probe)
     return FittedPrior(prior, oof, fitted_text.probe if fitted_text is not None else None)
+
+
+def framework_examples(taxonomies: Iterable[Taxonomy]) -> list[FrameworkExample]:
+    """What each framework itself says its competencies look like: every item's description
+    and observable keywords (our own words, see taxonomies/AUTHORING.md), each showing the
+    competency the item belongs to."""
+    out = []
+    for taxonomy in taxonomies:
+        for item in taxonomy.items:
+            code = taxonomy.root_of(item.identifier).code
+            out += [FrameworkExample(text, taxonomy.id, code)
+                    for text in (item.description, *item.keywords) if text and text.strip()]
+    return out
 
 
 def text_probe_file(model_id: str) -> str:
@@ -496,7 +521,9 @@ def fit_all(records: Sequence[LabelledExperience], embedder: Embedder,
     # artefacts must never share a version with others fitted on the same data by another
     # model, another pipeline or with(out) a text probe
     probe = (f"text-probe:{text_probe.settings.frozen}/{text_probe.settings.epochs}/"
-             f"{text_probe.settings.folds}" if text_probe is not None else "no-text-probe")
+             f"{text_probe.settings.folds}/{text_probe.settings.weight:.4f}/"
+             f"{text_probe.settings.taxonomy_weight}"
+             if text_probe is not None else "no-text-probe")
     fitted = f"{dataset_hash}|{embedder.model_id}|{pipeline.version}|{probe}".encode()
     version = f"{stamp}-{hashlib.sha256(fitted).hexdigest()[:8]}"
     quality_model, oof_levels, accuracy = fit_quality(prepared, rubric, f"quality-{version}",

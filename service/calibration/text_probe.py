@@ -36,6 +36,8 @@ HEAD_LR = 3e-3
 WEIGHT_DECAY = 0.01
 FOLDS = 5
 SEED = 20261130
+WEIGHT = 1 / 3  # the text probe's share of the prior's logit (see ``TextProbeFile.weight``)
+TAXONOMY_WEIGHT = 0.25  # loss weight of each example written in a framework (``FrameworkExample``)
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,8 @@ class TextProbeSettings:
     frozen: int = FROZEN_LAYERS
     epochs: int = EPOCHS
     folds: int = FOLDS
+    weight: float = WEIGHT
+    taxonomy_weight: float = TAXONOMY_WEIGHT
 
 
 @dataclass
@@ -91,14 +95,27 @@ def _predict(upper: UpperLayers, states: Sequence[torch.Tensor]) -> np.ndarray:
         return np.asarray(upper(list(states)).double().numpy())
 
 
+@dataclass(frozen=True)
+class FrameworkExample:
+    """A text written in a framework itself (an item's description or one of its observable
+    keywords) that shows ``code``, one of the framework's competencies, and none of its
+    others."""
+
+    text: str
+    framework: str
+    code: str
+
+
 def fit_text_probe(backbone: Backbone, texts: Sequence[str],
                    gold: Sequence[Mapping[str, set[str]]],
                    codes: Mapping[str, Sequence[str]], version: str, model_id: str,
-                   settings: TextProbeSettings | None = None, progress: bool = False
-                   ) -> TextProbeFit:
+                   settings: TextProbeSettings | None = None, progress: bool = False,
+                   examples: Sequence[FrameworkExample] = ()) -> TextProbeFit:
     """Fit on every text; ``gold[n]`` maps each framework text n is labelled in to its codes.
 
-    Returns the probe fitted on all of them and each text's out-of-fold logits.
+    Returns the probe fitted on all of them and each text's out-of-fold logits. With
+    ``settings.taxonomy_weight`` above 0, every fit (the out-of-fold ones too) also learns from
+    ``examples``, each weighing that much against a labelled experience.
     """
     settings = settings or TextProbeSettings()
     columns = [(f, c) for f in sorted(codes) for c in codes[f]]
@@ -107,16 +124,27 @@ def fit_text_probe(backbone: Backbone, texts: Sequence[str],
     states = [backbone.lower(t, settings.frozen)
               for t in tqdm(texts, desc="text probe: reading experiences", unit="exp",
                             file=sys.stderr, disable=not progress)]
+    written = [e for e in examples if e.framework in codes] if settings.taxonomy_weight else []
+    extra_states = [backbone.lower(e.text, settings.frozen) for e in written]
+    extra_y = np.asarray([[f == e.framework and c == e.code for f, c in columns]
+                          for e in written], dtype=np.float64).reshape(-1, len(columns))
+    extra_mask = settings.taxonomy_weight * np.asarray(
+        [[f == e.framework for f, _ in columns] for e in written],
+        dtype=np.float64).reshape(-1, len(columns))
+
+    def train(rows: Sequence[int] | np.ndarray, seed: int) -> UpperLayers:
+        return _train(backbone, settings.frozen, [states[i] for i in rows] + extra_states,
+                      np.vstack([y[rows], extra_y]), np.vstack([mask[rows], extra_mask]),
+                      settings.epochs, seed)
+
     oof = np.zeros_like(y)
     folds = list(KFold(n_splits=settings.folds, shuffle=True, random_state=5)
                  .split(np.arange(len(texts))))
-    for k, (train, held) in enumerate(tqdm(folds, desc="text probe: out-of-fold fits",
-                                           unit="fold", file=sys.stderr,
-                                           disable=not progress)):
-        upper = _train(backbone, settings.frozen, [states[i] for i in train], y[train],
-                       mask[train], settings.epochs, SEED + k)
-        oof[held] = _predict(upper, [states[i] for i in held])
-    upper = _train(backbone, settings.frozen, states, y, mask, settings.epochs, SEED)
+    for k, (rows, held) in enumerate(tqdm(folds, desc="text probe: out-of-fold fits",
+                                          unit="fold", file=sys.stderr,
+                                          disable=not progress)):
+        oof[held] = _predict(train(rows, SEED + k), [states[i] for i in held])
+    upper = train(np.arange(len(texts)), SEED)
     probe = EncoderTextProbe(version, model_id, settings.frozen,
                              {f: tuple(codes[f]) for f in sorted(codes)}, backbone, upper)
     return TextProbeFit(probe, [by_framework(codes, row) for row in oof])

@@ -11,13 +11,19 @@ import pytest
 import torch
 from sklearn.metrics import roc_auc_score
 
-from service.calibration.text_probe import TextProbeFit, TextProbeSettings, fit_text_probe
+from service.calibration.fit import framework_examples
+from service.calibration.text_probe import (
+    FrameworkExample,
+    TextProbeFit,
+    TextProbeSettings,
+    fit_text_probe,
+)
 from service.evaluation.dataset import load_dataset
 from service.inference.encoder import SentenceEncoder
 from service.inference.text_probe import Backbone, EncoderTextProbe, UnsupportedEncoder
 from service.pipeline.pipeline import ExtractionPipeline
 from service.pipeline.prior import experience_text
-from service.runtime import load_encoder
+from service.runtime import load_catalog, load_encoder
 from service.settings import PROJECT_ROOT
 from tests.conftest import make_settings
 
@@ -108,3 +114,51 @@ def test_reads_from_several_threads_while_the_encoder_embeds(fitted: Fitted,
         embedding.result()
     for a, b in zip(alone, together, strict=True):
         assert np.allclose(a, b, atol=1e-5)
+
+
+def test_a_fit_learns_a_framework_from_its_own_words(encoder: SentenceEncoder) -> None:
+    """Examples written in a framework (its items' descriptions and keywords) teach the probe
+    codes no experience is labelled with; at weight 0 they change nothing."""
+    pipeline = ExtractionPipeline()
+    records = [r for r in load_dataset(DEV) if FRAMEWORK in r.gold.labelled_frameworks][:10]
+    texts = [experience_text(pipeline.segment(r.experience)) for r in records]
+    gold = [{FRAMEWORK: {g.code for g in r.gold.skills if g.framework == FRAMEWORK}}
+            for r in records]
+    codes = {FRAMEWORK: sorted({c for g in gold for c in g[FRAMEWORK]}),
+             "written": ["HANDS", "MONEY"]}
+    examples = [FrameworkExample(t, "written", "HANDS") for t in (
+        "soldered the wires onto the circuit board", "welded the frame together",
+        "fixed the engine with a wrench", "built the shelves with a drill and saw")] + [
+        FrameworkExample(t, "written", "MONEY") for t in (
+        "kept the club's budget in a spreadsheet", "tracked every dollar we raised",
+        "balanced the accounts at the end of the month", "priced the tickets to cover costs")]
+
+    def fit(weight: float, given: list[FrameworkExample]) -> TextProbeFit:
+        return fit_text_probe(encoder.backbone(), texts, gold, codes, "prior-test",
+                              encoder.model_id,
+                              TextProbeSettings(epochs=6, folds=2, taxonomy_weight=weight),
+                              examples=given)
+
+    taught = fit(1.0, examples).probe
+    hands = taught.logits("I soldered the connectors and drilled the mounting holes")["written"]
+    money = taught.logits("I managed the budget and counted the money we raised")["written"]
+    assert hands[0] > hands[1] and money[1] > money[0]
+    unweighted, without = fit(0.0, examples), fit(0.0, [])
+    for a, b in zip(unweighted.out_of_fold, without.out_of_fold, strict=True):
+        assert np.array_equal(a[FRAMEWORK], b[FRAMEWORK])
+    assert np.array_equal(unweighted.probe.logits(texts[0])["written"],
+                          without.probe.logits(texts[0])["written"])
+
+
+def test_framework_examples_are_its_items_words_under_their_competency(tmp_path: Path
+                                                                        ) -> None:
+    taxonomy = load_catalog(make_settings(tmp_path)).get("career-clusters-2024")
+    examples = framework_examples([taxonomy])
+    roots = {i.code for i in taxonomy.items if i.parent is None}
+    assert {e.code for e in examples} == roots and {e.framework for e in examples} == {
+        "career-clusters-2024"}
+    item = next(i for i in taxonomy.items if i.parent is not None and i.keywords)
+    root = taxonomy.root_of(item.identifier).code
+    mine = {e.text for e in examples if e.code == root}
+    assert item.description in mine and set(item.keywords) <= mine
+    assert len(examples) == sum(1 + len(i.keywords) for i in taxonomy.items)
