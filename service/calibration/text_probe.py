@@ -4,7 +4,9 @@ Each experience's text goes once through the encoder's frozen lower layers (kept
 states); training then runs only the upper layers, so a fit costs a fraction of fine-tuning the
 whole model. The loss is binary cross-entropy over every (experience, competency) of the
 frameworks the experience is labelled in (a framework it was not labelled in says nothing
-either way). As for the other probes, the calibrator must learn what an honest reading is
+either way). Every fit also reads what each framework says its competencies look like (its
+items' descriptions and keywords, ``FrameworkExample``), at a fraction of an experience's
+weight. As for the other probes, the calibrator must learn what an honest reading is
 worth, so every development experience also gets logits from a probe fitted without it
 (5 folds).
 """

@@ -163,7 +163,8 @@ class ExperiencePrior:
     when one was fitted, a reader of its text.
 
     Fitted for one embedding model. Each view has a probe for every framework, over the same
-    codes; a competency's prior is the logistic of the mean of the views' logits. A prior that
+    codes; a competency's prior is the logistic of the mean of the views' logits (the text
+    reader's share set by ``TextProbeFile.weight``). A prior that
     names a ``text_probe`` needs its reader attached (``with_reader``) before it can serve.
     """
 
