@@ -270,6 +270,7 @@ def fit_prior(prepared: Sequence[_Prepared], indexes: Mapping[str, SkillIndex], 
     all_codes = {f: sorted({item.code for item in indexes[f].taxonomy.items
                             if item.parent is None}) for f in frameworks}
     fitted_text: TextProbeFit | None = None
+    reference: TextProbeFile | None = None
     if text_probe is not None:
         readable = [n for n, v in enumerate(vectors) if v is not None]
         fitted_text = fit_text_probe(
@@ -280,9 +281,8 @@ def fit_prior(prepared: Sequence[_Prepared], indexes: Mapping[str, SkillIndex], 
             framework_examples(indexes[f].taxonomy for f in frameworks))
         text_oof = dict(zip(readable, fitted_text.out_of_fold, strict=True))
         # the fold priors weigh the out-of-fold text logits as the served prior will
-        identity["text_probe"] = TextProbeFile(text_probe_file(model_id),
-                                               fitted_text.probe.sha256(),
-                                               text_probe.settings.weight)
+        reference = TextProbeFile(text_probe_file(model_id), fitted_text.probe.sha256(),
+                                  text_probe.settings.weight)
     probes: dict[str, FrameworkProbe] = {}
     lexical_probes: dict[str, FrameworkProbe] = {}
     oof: dict[int, dict[str, dict[str, float]]] = {n: {} for n in range(len(prepared))}
@@ -299,7 +299,7 @@ def fit_prior(prepared: Sequence[_Prepared], indexes: Mapping[str, SkillIndex], 
         probes[framework] = whole.probes[framework]
         lexical_probes[framework] = whole.lexical_probes[framework]
         for train, held in KFold(n_splits=5, shuffle=True, random_state=5).split(members):
-            fold = inputs.fit(train, framework, codes, **identity)
+            fold = inputs.fit(train, framework, codes, text_probe=reference, **identity)
             for i in held:
                 oof[members[i]][framework] = fold.for_framework(  # type: ignore[assignment]
                     framework, inputs.vectors[i], inputs.texts[i],
@@ -308,7 +308,6 @@ def fit_prior(prepared: Sequence[_Prepared], indexes: Mapping[str, SkillIndex], 
                              "lexicon_min_df": LEXICON_MIN_DF,
                              "lexicon_terms": len(lexicon.terms),
                              "min_probe_positives": MIN_PROBE_POSITIVES}
-    reference = identity.get("text_probe")
     if text_probe is not None and reference is not None:
         notes["text_probe"] = {"frozen_layers": text_probe.settings.frozen,
                                "epochs": text_probe.settings.epochs,

@@ -29,6 +29,7 @@ from service.inference.text_probe import (
     UpperLayers,
     by_framework,
 )
+from service.pipeline.prior import EQUAL_SHARE
 
 FROZEN_LAYERS = 3  # of all-MiniLM-L6-v2's six; the upper three are fine-tuned
 EPOCHS = 10
@@ -38,7 +39,7 @@ HEAD_LR = 3e-3
 WEIGHT_DECAY = 0.01
 FOLDS = 5
 SEED = 20261130
-WEIGHT = 1 / 3  # the text probe's share of the prior's logit (see ``TextProbeFile.weight``)
+WEIGHT = EQUAL_SHARE  # the text probe's share of the prior's logit (``TextProbeFile``)
 TAXONOMY_WEIGHT = 0.25  # loss weight of each example written in a framework (``FrameworkExample``)
 
 

@@ -139,6 +139,9 @@ class TextReader(Protocol):
         ...
 
 
+EQUAL_SHARE = 1 / 3  # the text reader's share when the three views are averaged alike
+
+
 @dataclass(frozen=True)
 class TextProbeFile:
     """The text reader a prior was fitted with: its file beside the prior, and the digest of
@@ -150,7 +153,7 @@ class TextProbeFile:
     sha256: str
     # the text reader's share of the prior's logit; the other two views split the rest
     # (priors of format 3 written before the weight was recorded averaged the three equally)
-    weight: float = 1 / 3
+    weight: float = EQUAL_SHARE
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.weight <= 1.0:
@@ -248,7 +251,7 @@ class ExperiencePrior:
         for t in wanted:
             logit = (self.probes[t].logits(x) + self.lexical_probes[t].logits(words)) / 2
             if text_logits is not None and t in text_logits:
-                weight = self.text_probe.weight if self.text_probe is not None else 1 / 3
+                weight = self.text_probe.weight if self.text_probe is not None else EQUAL_SHARE
                 logit = (1 - weight) * logit + weight * np.asarray(text_logits[t],
                                                                     dtype=np.float64)
             out[t] = _named(self.probes[t].codes, logit)
