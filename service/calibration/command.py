@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from service.calibration.fit import TextProbeRequest, fit_all, text_probe_file
-from service.calibration.text_probe import TextProbeSettings
+from service.calibration.text_probe_settings import TextProbeSettings
 from service.evaluation.dataset import DatasetError, file_hash, load_dataset
 from service.inference.text_probe import UnsupportedEncoder
 from service.pipeline.quality import Rubric

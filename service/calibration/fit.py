@@ -31,9 +31,9 @@ from service.calibration.out_of_fold import (
 from service.calibration.text_probe import (
     FrameworkExample,
     TextProbeFit,
-    TextProbeSettings,
     fit_text_probe,
 )
+from service.calibration.text_probe_settings import TextProbeSettings
 from service.domain.quality import DIMENSIONS, LEVELS
 from service.domain.taxonomy import Taxonomy
 from service.evaluation.dataset import LabelledExperience

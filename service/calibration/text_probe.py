@@ -23,35 +23,19 @@ import torch
 from sklearn.model_selection import KFold
 from tqdm import tqdm
 
+from service.calibration.text_probe_settings import TextProbeSettings
 from service.inference.text_probe import (
     Backbone,
     EncoderTextProbe,
     UpperLayers,
     by_framework,
 )
-from service.pipeline.prior import EQUAL_SHARE
 
-FROZEN_LAYERS = 3  # of all-MiniLM-L6-v2's six; the upper three are fine-tuned
-EPOCHS = 10
 BATCH = 16
 LAYER_LR = 5e-5  # AdamW, linear warm-up over the first tenth, then linear decay to 0
 HEAD_LR = 3e-3
 WEIGHT_DECAY = 0.01
-FOLDS = 5
 SEED = 20261130
-WEIGHT = EQUAL_SHARE  # the text probe's share of the prior's logit (``TextProbeFile``)
-TAXONOMY_WEIGHT = 0.25  # loss weight of each example written in a framework (``FrameworkExample``)
-
-
-@dataclass(frozen=True)
-class TextProbeSettings:
-    """How a text probe is fitted (the defaults were chosen on dev and validation)."""
-
-    frozen: int = FROZEN_LAYERS
-    epochs: int = EPOCHS
-    folds: int = FOLDS
-    weight: float = WEIGHT
-    taxonomy_weight: float = TAXONOMY_WEIGHT
 
 
 @dataclass

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from service.calibration.text_probe_settings import TextProbeSettings
 from service.settings import PROJECT_ROOT, get_settings
 
 DEFAULT_DECORTE_DIR = PROJECT_ROOT.parent / "shared" / "data" / "decorte"
@@ -65,7 +66,40 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--text-probe", action=argparse.BooleanOptionalAction, default=None,
         help="fine-tune the prior's text probe (the encoder's upper layers); by default where "
              "the encoder supports it (BERT-family models such as all-MiniLM-L6-v2)")
+    calibrate.add_argument(
+        "--text-probe-weight", type=_fraction, default=None, metavar="W",
+        help=f"the text probe's share of the prior's logit, 0 to 1 (default "
+             f"{TextProbeSettings.weight:.3f}; the other two probes share the rest)")
+    calibrate.add_argument(
+        "--examples-weight", type=_non_negative, default=None, metavar="W",
+        help=f"how much each of the frameworks' own examples (an item's description or "
+             f"keyword) weighs against a labelled experience in the text probe's fit; 0 "
+             f"leaves them out (default {TextProbeSettings.taxonomy_weight})")
     calibrate.set_defaults(func=_calibrate)
+
+
+def _fraction(text: str) -> float:
+    value = _number(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"give a number from 0 to 1, not {text}")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    value = _number(text)
+    if not value >= 0.0:
+        raise argparse.ArgumentTypeError(f"give a number of 0 or more, not {text}")
+    return value
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"give a number, not {text!r}") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise argparse.ArgumentTypeError(f"give a finite number, not {text}")
+    return value
 
 
 def _calibrate(args: argparse.Namespace) -> int:
@@ -75,9 +109,18 @@ def _calibrate(args: argparse.Namespace) -> int:
     from service.evaluation.dataset import DatasetError
     from service.inference.text_probe import UnsupportedEncoder
 
+    if args.text_probe is False and (args.text_probe_weight is not None
+                                     or args.examples_weight is not None):
+        sys.stderr.write("--text-probe-weight and --examples-weight set how the text probe is "
+                         "fitted: leave them out with --no-text-probe\n")
+        return 2
+    chosen = {name: value for name, value in (("weight", args.text_probe_weight),
+                                              ("taxonomy_weight", args.examples_weight))
+              if value is not None}
     try:
         summary = calibrate(args.dataset, get_settings(), progress=not args.no_progress,
-                            text_probe=args.text_probe)
+                            text_probe=args.text_probe,
+                            text_probe_settings=TextProbeSettings(**chosen))
     except (DatasetError, OSError, UnsupportedEncoder) as exc:
         sys.stderr.write(f"{exc}\n")
         return 2

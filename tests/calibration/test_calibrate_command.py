@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 import torch
 
+from service.calibration import command
 from service.calibration.command import calibrate
-from service.calibration.text_probe import TextProbeSettings
+from service.calibration.text_probe_settings import TextProbeSettings
+from service.cli import main
 from service.domain.experience import ExtractionOptions
 from service.evaluation.dataset import load_dataset
 from service.inference.text_probe import EncoderTextProbe
@@ -88,3 +90,51 @@ def test_calibrate_writes_the_artefacts_the_pipeline_then_serves_with(
     other.save(probe)
     with pytest.raises(ValueError, match="sha256 differs"):
         load_pipeline(settings, encoder)
+
+
+@pytest.mark.parametrize(("flag", "value", "told"), [
+    ("--text-probe-weight", "1.5", "give a number from 0 to 1, not 1.5"),
+    ("--text-probe-weight", "-0.1", "give a number from 0 to 1, not -0.1"),
+    ("--text-probe-weight", "half", "give a number, not 'half'"),
+    ("--examples-weight", "-1", "give a number of 0 or more, not -1"),
+    ("--examples-weight", "nan", "give a finite number, not nan"),
+    ("--examples-weight", "inf", "give a finite number, not inf"),
+])
+def test_calibrate_refuses_a_weight_out_of_range(flag: str, value: str, told: str,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["eval", "calibrate", "--dataset", str(DEV), flag, value])
+    assert exited.value.code == 2
+    assert told in capsys.readouterr().err
+
+
+def test_calibrate_passes_the_text_probes_weights_to_the_fit(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    asked: list[tuple[bool | None, TextProbeSettings | None]] = []
+
+    def fit(datasets: list[Path], settings: object, progress: bool = False,
+            text_probe: bool | None = None,
+            text_probe_settings: TextProbeSettings | None = None) -> dict[str, object]:
+        asked.append((text_probe, text_probe_settings))
+        return {"experiences": 0}
+
+    monkeypatch.setattr(command, "calibrate", fit)
+    assert main(["eval", "calibrate", "--dataset", str(DEV), "--no-progress",
+                 "--text-probe-weight", "0.5", "--examples-weight", "0"]) == 0
+    assert main(["eval", "calibrate", "--dataset", str(DEV), "--no-progress"]) == 0
+    assert asked == [(None, TextProbeSettings(weight=0.5, taxonomy_weight=0.0)),
+                     (None, TextProbeSettings())]
+    # weights of a probe that is not fitted are a mistake, not something to ignore
+    assert main(["eval", "calibrate", "--dataset", str(DEV), "--no-text-probe",
+                 "--examples-weight", "0.5"]) == 2
+    assert "leave them out with --no-text-probe" in capsys.readouterr().err
+    assert len(asked) == 2
+
+
+@pytest.mark.parametrize("wrong", [{"weight": 1.2}, {"weight": -0.01}, {"folds": 1},
+                                   {"epochs": 0}, {"frozen": -1},
+                                   {"taxonomy_weight": -0.5},
+                                   {"taxonomy_weight": float("nan")}])
+def test_text_probe_settings_refuse_what_cannot_be_fitted(wrong: dict[str, float]) -> None:
+    with pytest.raises(ValueError, match="must be"):
+        TextProbeSettings(**wrong)  # type: ignore[arg-type]

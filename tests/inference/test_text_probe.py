@@ -15,9 +15,9 @@ from service.calibration.fit import framework_examples
 from service.calibration.text_probe import (
     FrameworkExample,
     TextProbeFit,
-    TextProbeSettings,
     fit_text_probe,
 )
+from service.calibration.text_probe_settings import TextProbeSettings
 from service.evaluation.dataset import load_dataset
 from service.inference.encoder import SentenceEncoder
 from service.inference.text_probe import Backbone, EncoderTextProbe, UnsupportedEncoder
