@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from service.access.service import AccessService
+from service.access.sessions import ConsoleSessions
 from service.credentials.keys import load_or_create_key
 from service.credentials.service import CredentialService
 from service.db.migrate import upgrade_to_head
@@ -65,6 +66,7 @@ class Runtime:
     extractions: ExtractionService
     reviews: ReviewService
     access: AccessService
+    console_sessions: ConsoleSessions
     credentials: CredentialService
     profiles: ProfileService
     taxonomies: TaxonomyService
@@ -178,6 +180,8 @@ async def start_runtime(settings: Settings, migrate: bool = True) -> Runtime:
         pipeline=pipeline, engine=engine, sessions=create_sessionmaker(engine),
         extractions=ExtractionService(settings, pipeline, catalog, indexes, embedder),
         reviews=ReviewService(catalog), access=AccessService(),
+        console_sessions=ConsoleSessions.derived_from(
+            issuer_key.private_key.private_bytes_raw()),
         credentials=CredentialService(catalog, issuer_key, settings.issuer_name),
         profiles=ProfileService(catalog),
 

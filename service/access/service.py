@@ -11,6 +11,7 @@ from service.access.keys import ApiKeySecret
 from service.access.repository import ApiKeyRepository
 from service.access.roles import Principal, Role
 from service.access.schemas import ApiKeyCreated
+from service.access.sessions import ConsoleSessions
 from service.db.models import ApiKeyRecord
 from service.errors import ApiKeyNotFound, Unauthenticated
 
@@ -50,6 +51,37 @@ class AccessService:
         if record.revoked_at is not None:
             log.info("api_key.refused", key_id=key.key_id, reason="revoked")
             raise Unauthenticated("The API key was revoked; ask an admin for a new one.")
+        return Principal.of_key(record.id, record.tenant_id, Role(record.role))
+
+    async def open_session(self, repository: ApiKeyRepository, key: str,
+                           sessions: ConsoleSessions,
+                           now: datetime | None = None) -> tuple[Principal, str]:
+        """Authenticate ``key`` as a bearer key, and open a console session of it: the
+        principal, and the session the console's cookie keeps instead of the key."""
+        principal = await self.authenticate(repository, f"Bearer {key}")
+        parsed = ApiKeySecret.parse(key.strip())
+        assert parsed is not None  # authenticate refuses a key of any other format
+        return principal, sessions.open(parsed.key_id, parsed.secret_sha256,
+                                        now or datetime.now(UTC))
+
+    async def authenticate_session(self, repository: ApiKeyRepository, token: str,
+                                   sessions: ConsoleSessions,
+                                   now: datetime | None = None) -> Principal:
+        """The principal of a console session, or 401: one that ended, was not opened by this
+        deployment, or whose key was revoked since."""
+        claim = sessions.read(token)
+        if claim is None:
+            raise Unauthenticated("The console session is malformed; sign in again.")
+        record = await repository.get(claim.key_id)
+        if not sessions.holds(claim, record.secret_sha256 if record else None,
+                              now or datetime.now(UTC)) or record is None:
+            log.info("console_session.refused", key_id=claim.key_id, reason="invalid")
+            raise Unauthenticated("The console session has ended or is not valid; sign in "
+                                  "again.")
+        if record.revoked_at is not None:
+            log.info("console_session.refused", key_id=claim.key_id, reason="revoked")
+            raise Unauthenticated("The API key of this session was revoked; ask an admin for "
+                                  "a new one.")
         return Principal.of_key(record.id, record.tenant_id, Role(record.role))
 
     async def list_keys(self, repository: ApiKeyRepository,

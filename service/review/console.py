@@ -1,7 +1,9 @@
 """The review console at ``/review``: server-rendered pages over the review use case.
 
-A reviewer signs in with an API key, which is kept in an HttpOnly, SameSite=Strict cookie
-scoped to ``/review``; every page and form checks it as the API checks a bearer key.
+A reviewer signs in with an API key; the console keeps a signed session of it (never the key
+itself, ``service/access/sessions.py``) in an HttpOnly, SameSite=Strict cookie scoped to
+``/review``, and every page and form checks the session and its key, as the API checks a
+bearer key.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from service.runtime import Runtime
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
-COOKIE = "review_key"
+COOKIE = "review_session"
 PAGE_SIZE = 25
 _ASSERTION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -52,11 +54,12 @@ async def _reviewer(request: Request, runtime: Runtime, session: SessionDep) -> 
     """The signed-in reviewer, or None (then the page redirects to sign in)."""
     if runtime.settings.auth_disabled:
         return Principal.development()
-    key = request.cookies.get(COOKIE)
-    if not key:
+    token = request.cookies.get(COOKIE)
+    if not token:
         return None
     try:
-        principal = await runtime.access.authenticate(ApiKeyRepository(session), f"Bearer {key}")
+        principal = await runtime.access.authenticate_session(ApiKeyRepository(session), token,
+                                                              runtime.console_sessions)
     except Unauthenticated:
         return None
     return principal if principal.can(Permission.REVIEW) else None
@@ -80,26 +83,28 @@ async def sign_in_form(request: Request) -> HTMLResponse:
 
 @router.post("/sign-in")
 async def sign_in(request: Request, runtime: RuntimeDep, session: SessionDep) -> Response:
-    """Check the key; a reviewer's is kept in the console cookie."""
+    """Check the key; a reviewer's opens a session, which the console cookie keeps."""
     if not _same_origin(request):
         return _render(request, "sign_in.html", {"error": "Sign in from this page."}, 403)
     key = str((await request.form()).get("key", "")).strip()
     try:
-        principal = await runtime.access.authenticate(ApiKeyRepository(session), f"Bearer {key}")
+        principal, opened = await runtime.access.open_session(
+            ApiKeyRepository(session), key, runtime.console_sessions)
     except Unauthenticated as exc:
         return _render(request, "sign_in.html", {"error": exc.detail}, 401)
     if not principal.can(Permission.REVIEW):
         return _render(request, "sign_in.html", {
             "error": f"This is a {principal.role} key; the console needs a reviewer key."}, 403)
     response = RedirectResponse("/review", status_code=303)
-    response.set_cookie(COOKIE, key, httponly=True, samesite="strict", path="/review",
-                        secure=request.url.scheme == "https", max_age=12 * 3600)
+    response.set_cookie(COOKIE, opened, httponly=True, samesite="strict", path="/review",
+                        secure=request.url.scheme == "https",
+                        max_age=int(runtime.console_sessions.lifetime.total_seconds()))
     return response
 
 
 @router.post("/sign-out")
 async def sign_out() -> Response:
-    """Forget the key."""
+    """Forget the session."""
     response = _to_sign_in()
     response.delete_cookie(COOKIE, path="/review")
     return response

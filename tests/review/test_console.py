@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from service.access.roles import Role
 from service.review.highlight import pieces
 from service.settings import Settings
-from tests.conftest import OTHER_TENANT, TENANT, KeyRing, bearer
+from tests.conftest import OTHER_TENANT, TENANT, KeyRing, bearer, create_keys
 from tests.experiences import FOOD_DRIVE
 
 HOSTILE = copy.deepcopy(FOOD_DRIVE) | {
@@ -53,6 +53,36 @@ def test_pages_need_a_reviewer_key(client: TestClient, keys: KeyRing) -> None:
     submitter = browser.post("/review/sign-in", data={"key": keys[TENANT, Role.SUBMITTER]})
     assert submitter.status_code == 403 and "reviewer key" in submitter.text
     assert "set-cookie" not in submitter.headers
+
+
+def test_the_cookie_keeps_a_session_and_never_the_key(client: TestClient, keys: KeyRing,
+                                                     settings: Settings) -> None:
+    key = create_keys(settings, [(TENANT, Role.REVIEWER)])[0]
+    browser = TestClient(client.app, follow_redirects=False)
+    signed_in = browser.post("/review/sign-in", data={"key": key})
+    assert signed_in.status_code == 303
+    secret = key.rsplit("_", 1)[1]
+    cookie = signed_in.headers["set-cookie"]
+    assert secret not in cookie and key not in cookie
+    assert "Max-Age=43200" in cookie  # twelve hours
+    assert browser.get("/review").status_code == 200
+    # a session opened for this key, carried to another key id, is refused
+    session = browser.cookies["review_session"]
+    other_id = keys[TENANT, Role.ADMIN].split("_")[1]
+    forged = TestClient(client.app, follow_redirects=False,
+                        cookies={"review_session": other_id + session[16:]})
+    assert forged.get("/review").headers["location"] == "/review/sign-in"
+    # revoking the key ends its session at the next page
+    key_id = key.split("_")[1]
+    revoked = client.delete(f"/v1/keys/{key_id}", headers=bearer(keys[TENANT, Role.ADMIN]))
+    assert revoked.status_code == 200
+    assert browser.get("/review").headers["location"] == "/review/sign-in"
+    # signing out forgets the session
+    again = TestClient(client.app, follow_redirects=False)
+    assert again.post("/review/sign-in",
+                      data={"key": keys[TENANT, Role.REVIEWER]}).status_code == 303
+    out = again.post("/review/sign-out")
+    assert 'review_session=""' in out.headers["set-cookie"]
 
 
 def test_queue_lists_the_tenants_extractions(console: TestClient,
