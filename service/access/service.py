@@ -60,7 +60,8 @@ class AccessService:
         principal, and the session the console's cookie keeps instead of the key."""
         principal = await self.authenticate(repository, f"Bearer {key}")
         parsed = ApiKeySecret.parse(key.strip())
-        assert parsed is not None  # authenticate refuses a key of any other format
+        if parsed is None:  # authenticate has refused a key of any other format already
+            raise Unauthenticated("The API key is malformed; keys look like sk_<id>_<secret>.")
         return principal, sessions.open(parsed.key_id, parsed.secret_sha256,
                                         now or datetime.now(UTC))
 

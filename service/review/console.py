@@ -31,6 +31,7 @@ from service.runtime import Runtime
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"
 COOKIE = "review_session"
+RAW_KEY_COOKIE = "review_key"  # held the key itself before sessions; cleared when seen
 PAGE_SIZE = 25
 _ASSERTION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -72,7 +73,9 @@ def _same_origin(request: Request) -> bool:
 
 
 def _to_sign_in() -> RedirectResponse:
-    return RedirectResponse("/review/sign-in", status_code=303)
+    response = RedirectResponse("/review/sign-in", status_code=303)
+    response.delete_cookie(RAW_KEY_COOKIE, path="/review")
+    return response
 
 
 @router.get("/sign-in")
@@ -99,6 +102,7 @@ async def sign_in(request: Request, runtime: RuntimeDep, session: SessionDep) ->
     response.set_cookie(COOKIE, opened, httponly=True, samesite="strict", path="/review",
                         secure=request.url.scheme == "https",
                         max_age=int(runtime.console_sessions.lifetime.total_seconds()))
+    response.delete_cookie(RAW_KEY_COOKIE, path="/review")
     return response
 
 

@@ -65,6 +65,7 @@ def test_the_cookie_keeps_a_session_and_never_the_key(client: TestClient, keys: 
     cookie = signed_in.headers["set-cookie"]
     assert secret not in cookie and key not in cookie
     assert "Max-Age=43200" in cookie  # twelve hours
+    assert 'review_key=""' in cookie  # the cookie that held the key itself is cleared
     assert browser.get("/review").status_code == 200
     # a session opened for this key, carried to another key id, is refused
     session = browser.cookies["review_session"]
