@@ -48,10 +48,7 @@ class AccessService:
         if not key.matches(record.secret_sha256 if record else None) or record is None:
             log.info("api_key.refused", key_id=key.key_id, reason="unknown")
             raise Unauthenticated("The API key is unknown.")
-        if record.revoked_at is not None:
-            log.info("api_key.refused", key_id=key.key_id, reason="revoked")
-            raise Unauthenticated("The API key was revoked; ask an admin for a new one.")
-        return Principal.of_key(record.id, record.tenant_id, Role(record.role))
+        return _unrevoked(record, "api_key.refused")
 
     async def open_session(self, repository: ApiKeyRepository, key: str,
                            sessions: ConsoleSessions,
@@ -79,11 +76,7 @@ class AccessService:
             log.info("console_session.refused", key_id=claim.key_id, reason="invalid")
             raise Unauthenticated("The console session has ended or is not valid; sign in "
                                   "again.")
-        if record.revoked_at is not None:
-            log.info("console_session.refused", key_id=claim.key_id, reason="revoked")
-            raise Unauthenticated("The API key of this session was revoked; ask an admin for "
-                                  "a new one.")
-        return Principal.of_key(record.id, record.tenant_id, Role(record.role))
+        return _unrevoked(record, "console_session.refused")
 
     async def list_keys(self, repository: ApiKeyRepository,
                         tenant_id: str | None) -> Sequence[ApiKeyRecord]:
@@ -102,3 +95,12 @@ class AccessService:
             await repository.flush()
             log.info("api_key.revoked", key_id=key_id, tenant_id=record.tenant_id)
         return record
+
+
+def _unrevoked(record: ApiKeyRecord, refused: str) -> Principal:
+    """The principal of a key found and matched, unless it was revoked (401, logged as
+    ``refused``)."""
+    if record.revoked_at is not None:
+        log.info(refused, key_id=record.id, reason="revoked")
+        raise Unauthenticated("The API key was revoked; ask an admin for a new one.")
+    return Principal.of_key(record.id, record.tenant_id, Role(record.role))
