@@ -20,6 +20,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from service.domain.quality import DIMENSIONS
 from service.evaluation import metrics
 from service.evaluation.dataset import (
     DatasetError,
@@ -30,7 +31,6 @@ from service.evaluation.dataset import (
     line_error,
 )
 from service.evaluation.runner import ExperiencePrediction
-from service.evaluation.summary import QUALITY_INDICATORS
 
 
 class SecondAnnotation(BaseModel):
@@ -204,7 +204,7 @@ def quality_agreement(records: Sequence[LabelledExperience],
     return {name: metrics.quality_agreement(
                 [getattr(r.gold.quality, name) for r in records],
                 [getattr(second[r.id].quality, name) for r in records])
-            for name in QUALITY_INDICATORS}
+            for name in DIMENSIONS}
 
 
 def agreement_report(dataset: str, annotation: str, records: Sequence[LabelledExperience],

@@ -12,12 +12,12 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from service.domain.quality import DIMENSIONS
 from service.evaluation import bootstrap, metrics
 from service.evaluation.dataset import Strength
 from service.evaluation.runner import ExperiencePrediction, RunInfo
 
 PR_THRESHOLDS = [i / 100 for i in range(101)]
-QUALITY_INDICATORS = ("responsibility", "complexity", "novelty")
 
 Filter = Callable[[str], bool]
 
@@ -240,7 +240,7 @@ def quality(predictions: Sequence[ExperiencePrediction]) -> QualityReport:
         name: metrics.quality_agreement(
             [getattr(p.gold_quality, name) for p in predictions],
             [getattr(p.quality, name) for p in predictions])
-        for name in QUALITY_INDICATORS}
+        for name in DIMENSIONS}
     return QualityReport(status="estimated", per_indicator=per_indicator,
                          under_repetition=under_repetition(predictions))
 
@@ -252,7 +252,7 @@ def under_repetition(predictions: Sequence[ExperiencePrediction]) -> dict[str, R
     if not pairs:
         return {}
     shifts: dict[str, RepetitionShift] = {}
-    for name in QUALITY_INDICATORS:
+    for name in DIMENSIONS:
         moves = [getattr(twice, name) - getattr(once, name) for once, twice in pairs]
         n = len(moves)
         shifts[name] = RepetitionShift(n=n, changed=sum(m != 0 for m in moves) / n,
