@@ -41,24 +41,16 @@ class AccessService:
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated("The Authorization header must be `Bearer <key>`.")
-        key = ApiKeySecret.parse(token.strip())
-        if key is None:
-            raise Unauthenticated("The API key is malformed; keys look like sk_<id>_<secret>.")
-        record = await repository.get(key.key_id)
-        if not key.matches(record.secret_sha256 if record else None) or record is None:
-            log.info("api_key.refused", key_id=key.key_id, reason="unknown")
-            raise Unauthenticated("The API key is unknown.")
-        return _unrevoked(record, "api_key.refused")
+        key = _parsed(token)
+        return await self._verified(repository, key)
 
     async def open_session(self, repository: ApiKeyRepository, key: str,
                            sessions: ConsoleSessions,
                            now: datetime | None = None) -> tuple[Principal, str]:
         """Authenticate ``key`` as a bearer key, and open a console session of it: the
         principal, and the session the console's cookie keeps instead of the key."""
-        principal = await self.authenticate(repository, f"Bearer {key}")
-        parsed = ApiKeySecret.parse(key.strip())
-        if parsed is None:  # authenticate has refused a key of any other format already
-            raise Unauthenticated("The API key is malformed; keys look like sk_<id>_<secret>.")
+        parsed = _parsed(key)
+        principal = await self._verified(repository, parsed)
         return principal, sessions.open(parsed.key_id, parsed.secret_sha256,
                                         now or datetime.now(UTC))
 
@@ -78,6 +70,14 @@ class AccessService:
                                   "again.")
         return _unrevoked(record, "console_session.refused")
 
+    async def _verified(self, repository: ApiKeyRepository, key: ApiKeySecret) -> Principal:
+        """The principal of a well-formed key: known, its secret matching, not revoked."""
+        record = await repository.get(key.key_id)
+        if not key.matches(record.secret_sha256 if record else None) or record is None:
+            log.info("api_key.refused", key_id=key.key_id, reason="unknown")
+            raise Unauthenticated("The API key is unknown.")
+        return _unrevoked(record, "api_key.refused")
+
     async def list_keys(self, repository: ApiKeyRepository,
                         tenant_id: str | None) -> Sequence[ApiKeyRecord]:
         """A tenant's keys, without secrets (every tenant's when None: the CLI)."""
@@ -95,6 +95,13 @@ class AccessService:
             await repository.flush()
             log.info("api_key.revoked", key_id=key_id, tenant_id=record.tenant_id)
         return record
+
+
+def _parsed(token: str) -> ApiKeySecret:
+    key = ApiKeySecret.parse(token.strip())
+    if key is None:
+        raise Unauthenticated("The API key is malformed; keys look like sk_<id>_<secret>.")
+    return key
 
 
 def _unrevoked(record: ApiKeyRecord, refused: str) -> Principal:
