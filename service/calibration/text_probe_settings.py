@@ -14,7 +14,7 @@ FROZEN_LAYERS = 3  # of all-MiniLM-L6-v2's six; the upper three are fine-tuned
 EPOCHS = 10
 FOLDS = 5
 WEIGHT = EQUAL_SHARE  # the text probe's share of the prior's logit (``TextProbeFile``)
-TAXONOMY_WEIGHT = 0.25  # loss weight of each example written in a framework (``FrameworkExample``)
+TAXONOMY_WEIGHT = 1.0  # loss weight of each example written in a framework (``FrameworkExample``)
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from service.pipeline.segment import Segment, SentenceSegmenter
 from service.pipeline.select import UNCALIBRATED, ConfidencePolicy
 from service.pipeline.sources import profile_sources
 
-PIPELINE_VERSION = "1.10.0"
+PIPELINE_VERSION = "1.11.0"
 
 
 class Component(Protocol):

@@ -25,7 +25,7 @@ def test_an_esco_extraction_names_the_literal_skill_with_its_evidence(
     response = client.post("/v1/extractions", json=body)
     assert response.status_code == 201, response.text
     result = response.json()
-    assert result["pipeline_version"] == "1.10.0"
+    assert result["pipeline_version"] == "1.11.0"
     sql = next(a for a in result["assertions"] if a["skill"]["label"] == "SQL")
     assert sql["skill"]["framework"] == "esco"
     texts = {"narrative": body["narrative"], "evidence[0]": body["evidence"][0]["text"]}
