@@ -64,11 +64,29 @@ class AccessService:
             raise Unauthenticated("The console session is malformed; sign in again.")
         record = await repository.get(claim.key_id)
         if not sessions.holds(claim, record.secret_sha256 if record else None,
-                              now or datetime.now(UTC)) or record is None:
+                              now or datetime.now(UTC),
+                              record.console_signed_out_at if record else None
+                              ) or record is None:
             log.info("console_session.refused", key_id=claim.key_id, reason="invalid")
             raise Unauthenticated("The console session has ended or is not valid; sign in "
                                   "again.")
         return _unrevoked(record, "console_session.refused")
+
+    async def sign_out(self, repository: ApiKeyRepository, token: str,
+                       sessions: ConsoleSessions, now: datetime | None = None) -> bool:
+        """End every console session of the key that opened ``token`` (on this device and any
+        other), if ``token`` is a session that still holds; whether one was ended. A cookie
+        copied before sign-out is refused from then on."""
+        claim = sessions.read(token)
+        record = await repository.get(claim.key_id) if claim else None
+        moment = now or datetime.now(UTC)
+        if claim is None or record is None or not sessions.holds(
+                claim, record.secret_sha256, moment, record.console_signed_out_at):
+            return False
+        record.console_signed_out_at = moment
+        await repository.flush()
+        log.info("console_session.signed_out", key_id=record.id)
+        return True
 
     async def _verified(self, repository: ApiKeyRepository, key: ApiKeySecret) -> Principal:
         """The principal of a well-formed key: known, its secret matching, not revoked."""

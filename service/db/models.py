@@ -73,6 +73,8 @@ class ApiKeyRecord(Base):
     secret_sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # when the key last signed out of the review console: its sessions opened before are over
+    console_signed_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AssertionDecisionRecord(Base):

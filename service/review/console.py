@@ -107,8 +107,13 @@ async def sign_in(request: Request, runtime: RuntimeDep, session: SessionDep) ->
 
 
 @router.post("/sign-out")
-async def sign_out() -> Response:
-    """Forget the session."""
+async def sign_out(request: Request, runtime: RuntimeDep, session: SessionDep) -> Response:
+    """End the key's console sessions, here and on every other device, and forget the
+    cookie."""
+    token = request.cookies.get(COOKIE)
+    if token and _same_origin(request):
+        await runtime.access.sign_out(ApiKeyRepository(session), token,
+                                      runtime.console_sessions)
     response = _to_sign_in()
     response.delete_cookie(COOKIE, path="/review")
     return response

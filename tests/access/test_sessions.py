@@ -41,10 +41,28 @@ def test_a_session_cannot_be_stretched_or_moved_to_another_key() -> None:
     assert sessions.secret != b"\x01" * 32 and len(sessions.secret) == 32
 
 
+def test_a_session_opened_before_its_key_signed_out_is_over() -> None:
+    sessions = ConsoleSessions.derived_from(b"\x01" * 32)
+    key = ApiKeySecret.generate()
+    claim = sessions.read(sessions.open(key.key_id, key.secret_sha256, NOW))
+    assert claim is not None and claim.opened_ms == int(NOW.timestamp() * 1000)
+    later = NOW + timedelta(minutes=5)
+    assert sessions.holds(claim, key.secret_sha256, later, NOW - timedelta(milliseconds=1))
+    for signed_out in (NOW, later, later.replace(tzinfo=None)):  # naive: UTC, as SQLite keeps it
+        assert not sessions.holds(claim, key.secret_sha256, later, signed_out)
+    reopened = sessions.read(sessions.open(key.key_id, key.secret_sha256,
+                                           later + timedelta(seconds=1)))
+    assert reopened is not None and sessions.holds(reopened, key.secret_sha256, later, later)
+    # the time it was opened is signed too: moving it past the sign-out does not help
+    moved = replace(claim, opened_ms=claim.opened_ms + 10 * 60 * 1000)
+    assert not sessions.holds(moved, key.secret_sha256, later, later)
+
+
 def test_what_is_not_a_session_is_not_read() -> None:
     sessions = ConsoleSessions.derived_from(b"\x01" * 32)
     key = ApiKeySecret.generate()
     token = sessions.open(key.key_id, key.secret_sha256, NOW)
     for bad in ("", key.token, token + "x", token.replace(".", ":"), "." + token,
-                token.upper(), f"{key.key_id}.-5.{token.rsplit('.', 1)[1]}"):
+                token.upper(), f"{key.key_id}.-5.{token.split('.', 2)[2]}",
+                token.split(".", 1)[0] + "." + token.split(".", 2)[2]):  # no time opened
         assert sessions.read(bad) is None, bad

@@ -42,4 +42,24 @@ async def test_existing_extractions_join_the_default_tenant(tmp_path: Path) -> N
     assert row == ("default", "pending")
     assert indexed == [("sa_1", "ngss-sep", "SEP3", "high", 0.8),
                        ("sa_2", "america-succeeds", "AS-COLLAB", "low", 0.4)]
-    assert version == ("0003",)
+    assert version == ("0004",)
+
+
+async def test_keys_gain_a_console_sign_out_time_and_lose_it_going_back(tmp_path: Path) -> None:
+    database = tmp_path / "keys.db"
+    await _upgrade(database, "0003")
+    key = ("0123456789abcdef", "acme", "reviewer", "Ada", "ab" * 32, "2026-01-01 00:00:00", None)
+    with sqlite3.connect(database) as connection:
+        connection.execute("INSERT INTO api_keys (id, tenant_id, role, name, secret_sha256, "
+                           "created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)", key)
+    await _upgrade(database, "head")
+    with sqlite3.connect(database) as connection:
+        row = connection.execute("SELECT * FROM api_keys").fetchone()
+        connection.execute("UPDATE api_keys SET console_signed_out_at = '2026-02-01 00:00:00'")
+    assert row == (*key, None)
+    engine = create_engine(f"sqlite+aiosqlite:///{database}")
+    async with engine.begin() as conn:
+        await conn.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0003"))
+    await engine.dispose()
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("SELECT * FROM api_keys").fetchall() == [key]

@@ -78,12 +78,35 @@ def test_the_cookie_keeps_a_session_and_never_the_key(client: TestClient, keys: 
     revoked = client.delete(f"/v1/keys/{key_id}", headers=bearer(keys[TENANT, Role.ADMIN]))
     assert revoked.status_code == 200
     assert browser.get("/review").headers["location"] == "/review/sign-in"
-    # signing out forgets the session
-    again = TestClient(client.app, follow_redirects=False)
-    assert again.post("/review/sign-in",
-                      data={"key": keys[TENANT, Role.REVIEWER]}).status_code == 303
-    out = again.post("/review/sign-out")
+
+
+def test_signing_out_ends_the_keys_sessions_on_every_device(client: TestClient,
+                                                             settings: Settings) -> None:
+    key = create_keys(settings, [(TENANT, Role.REVIEWER)])[0]
+    laptop, phone = (TestClient(client.app, follow_redirects=False) for _ in range(2))
+    for device in (laptop, phone):
+        assert device.post("/review/sign-in", data={"key": key}).status_code == 303
+        assert device.get("/review").status_code == 200
+    copied = TestClient(client.app, follow_redirects=False,
+                        cookies={"review_session": laptop.cookies["review_session"]})
+    assert copied.get("/review").status_code == 200
+    out = laptop.post("/review/sign-out")
+    assert out.headers["location"] == "/review/sign-in"
     assert 'review_session=""' in out.headers["set-cookie"]
+    # the phone's session and a copy of the laptop's cookie are over too
+    for device in (phone, copied):
+        assert device.get("/review").headers["location"] == "/review/sign-in"
+    # the key still signs in, and its API use never depended on the console
+    assert laptop.post("/review/sign-in", data={"key": key}).status_code == 303
+    assert laptop.get("/review").status_code == 200
+    missing = client.get("/v1/extractions/ex_none", headers=bearer(key))
+    assert missing.status_code == 404  # authenticated, and nothing there
+    # a sign-out posted from another site ends nothing
+    forger = TestClient(client.app, follow_redirects=False,
+                        cookies={"review_session": laptop.cookies["review_session"]})
+    foreign = forger.post("/review/sign-out", headers={"origin": "https://elsewhere.example"})
+    assert foreign.headers["location"] == "/review/sign-in"
+    assert laptop.get("/review").status_code == 200
 
 
 def test_queue_lists_the_tenants_extractions(console: TestClient,
