@@ -11,7 +11,7 @@ from service.access.keys import ApiKeySecret
 from service.access.repository import ApiKeyRepository
 from service.access.roles import Principal, Role
 from service.access.schemas import ApiKeyCreated
-from service.access.sessions import ConsoleSessions
+from service.access.sessions import ConsoleSessions, SessionClaim
 from service.db.models import ApiKeyRecord
 from service.errors import ApiKeyNotFound, Unauthenticated
 
@@ -62,11 +62,8 @@ class AccessService:
         claim = sessions.read(token)
         if claim is None:
             raise Unauthenticated("The console session is malformed; sign in again.")
-        record = await repository.get(claim.key_id)
-        if not sessions.holds(claim, record.secret_sha256 if record else None,
-                              now or datetime.now(UTC),
-                              record.console_signed_out_at if record else None
-                              ) or record is None:
+        record = await _holding(repository, claim, sessions, now or datetime.now(UTC))
+        if record is None:
             log.info("console_session.refused", key_id=claim.key_id, reason="invalid")
             raise Unauthenticated("The console session has ended or is not valid; sign in "
                                   "again.")
@@ -78,10 +75,9 @@ class AccessService:
         other), if ``token`` is a session that still holds; whether one was ended. A cookie
         copied before sign-out is refused from then on."""
         claim = sessions.read(token)
-        record = await repository.get(claim.key_id) if claim else None
         moment = now or datetime.now(UTC)
-        if claim is None or record is None or not sessions.holds(
-                claim, record.secret_sha256, moment, record.console_signed_out_at):
+        record = await _holding(repository, claim, sessions, moment) if claim else None
+        if record is None:
             return False
         record.console_signed_out_at = moment
         await repository.flush()
@@ -113,6 +109,15 @@ class AccessService:
             await repository.flush()
             log.info("api_key.revoked", key_id=key_id, tenant_id=record.tenant_id)
         return record
+
+
+async def _holding(repository: ApiKeyRepository, claim: SessionClaim,
+                   sessions: ConsoleSessions, now: datetime) -> ApiKeyRecord | None:
+    """The key whose session ``claim`` is, if the session holds at ``now`` (revoked or not)."""
+    record = await repository.get(claim.key_id)
+    held = sessions.holds(claim, record.secret_sha256 if record else None, now,
+                          record.console_signed_out_at if record else None)
+    return record if held else None
 
 
 def _parsed(token: str) -> ApiKeySecret:
