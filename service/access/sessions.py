@@ -15,7 +15,9 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+
+from service.db.base import stored_utc
 
 SESSION_LIFETIME = timedelta(hours=12)
 _FORMAT = re.compile(r"([0-9a-f]{16})\.([0-9]{1,15})\.([0-9]{1,12})\.([A-Za-z0-9_-]{43})")
@@ -79,6 +81,4 @@ class ConsoleSessions:
 
 def _milliseconds(moment: datetime) -> int:
     """Unix milliseconds of ``moment`` (naive: read as UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1000)
+    return int(stored_utc(moment).timestamp() * 1000)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -18,3 +20,8 @@ class Base(DeclarativeBase):
     """Base of every table."""
 
     metadata = MetaData(naming_convention=_NAMING)
+
+
+def stored_utc(moment: datetime) -> datetime:
+    """A time as stored: SQLite returns stored UTC times without their zone; say it."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -12,6 +12,7 @@ from typing import Any
 import structlog
 
 from service.access.roles import Principal
+from service.db.base import stored_utc
 from service.db.models import AssertionDecisionRecord, ExtractionRecord
 from service.domain.results import SkillRef
 from service.domain.taxonomy import SkillItem, Taxonomy
@@ -152,7 +153,7 @@ class ReviewService:
         for record in records:
             title = json.loads(record.request_json).get("title")
             items.append(QueueItem(
-                id=record.id, created_at=_utc(record.created_at), category=record.category,
+                id=record.id, created_at=stored_utc(record.created_at), category=record.category,
                 title=title, learner_ref=record.learner_ref, external_id=record.external_id,
                 review_status=ReviewStatus(record.review_status),
                 assertions=sum(counts[record.id].values()), by_confidence=counts[record.id]))
@@ -239,11 +240,6 @@ def decision_out(record: AssertionDecisionRecord) -> DecisionOut:
         id=record.id, extraction_id=record.extraction_id, seq=record.seq,
         assertion_id=record.assertion_id, action=DecisionAction(record.action),
         comment=record.comment, decided_by=record.decided_by,
-        decided_at=_utc(record.decided_at),
+        decided_at=stored_utc(record.decided_at),
         before=ReviewedAssertion.model_validate(record.before) if record.before else None,
         after=ReviewedAssertion.model_validate(record.after))
-
-
-def _utc(moment: datetime) -> datetime:
-    """SQLite returns stored UTC times without their zone; say it."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
