@@ -44,6 +44,32 @@ class Interval(BaseModel):
     high: float
 
 
+class CalibrationNoise(BaseModel):
+    """The ECE over asserted codes read against the noise of a finite sample.
+
+    A plug-in ECE reads above zero even for a perfectly calibrated model: each bin's hit rate is
+    a sample, and ``|rate - mean score|`` turns its noise into error. Two readings say how much:
+
+    * ``corrected``: the observed ECE less the bootstrap's estimate of that bias (the mean
+      resampled ECE minus the observed), with the basic bootstrap interval (the percentile
+      interval reflected about the estimate, ``2 ECE - q_high .. 2 ECE - q_low``), which does
+      not inherit the percentile interval's upward shift. Clipped at 0.
+    * ``calibrated_*``: the ECE that a perfectly calibrated model with exactly these scores
+      reads when each asserted code is right with probability equal to its score (consistency
+      resampling, Bröcker and Smith 2007): its mean, its upper percentile, and the share of such
+      draws that read at least the observed ECE (near 0: the miscalibration is real; well
+      above 0: sampling noise alone reads this much).
+    """
+
+    observed: float
+    bias: float
+    corrected: Interval
+    calibrated_mean: float
+    calibrated_high: float
+    as_high_if_calibrated: float
+    draws: int
+
+
 class Intervals(BaseModel):
     """Bootstrap intervals of a run's headline metrics (``metrics.json`` → ``intervals``)."""
 
@@ -55,6 +81,9 @@ class Intervals(BaseModel):
     # share of resamples in which the precision of high > medium > low holds (None when a level
     # was never asserted)
     confidence_ordered: float | None = None
+    # how much of the asserted codes' ECE sampling noise alone accounts for (None when nothing
+    # was asserted)
+    ece_noise: CalibrationNoise | None = None
 
 
 class PairedDelta(BaseModel):
@@ -232,8 +261,46 @@ def intervals(predictions: Sequence[ExperiencePrediction], resamples: int = RESA
             continue
         low, high = _bounds(drawn[name], level) if drawn else (value[0], value[0])
         metrics[name] = Interval(estimate=float(value[0]), low=low, high=high)
+    noise = None
+    if "ece_asserted" in metrics and drawn:
+        scores = np.asarray([c.score for p in predictions for c in p.candidates if c.asserted])
+        noise = calibration_noise(metrics["ece_asserted"].estimate, drawn["ece_asserted"],
+                                  scores, level, seed)
     return Intervals(level=level, resamples=resamples, seed=seed, metrics=metrics,
-                     confidence_ordered=_ordered_share(drawn) if drawn else None)
+                     confidence_ordered=_ordered_share(drawn) if drawn else None,
+                     ece_noise=noise)
+
+
+def calibrated_ece(scores: Array, draws: int, seed: int) -> Array:
+    """The ECE of each of ``draws`` samples in which every code is right with probability equal
+    to its score: what a perfectly calibrated model with these scores reads (same bins)."""
+    if scores.size == 0:
+        return np.full(draws, np.nan)
+    bins = np.minimum((scores * RELIABILITY_BINS).astype(int), RELIABILITY_BINS - 1)
+    members = np.zeros((scores.size, RELIABILITY_BINS))
+    members[np.arange(scores.size), bins] = 1.0
+    rng = np.random.default_rng(seed)
+    hits = (rng.random((draws, scores.size)) < scores).astype(np.float64) @ members
+    # per bin |hit rate - mean score| x count is |hits - summed score|
+    return np.asarray(np.abs(hits - scores @ members).sum(axis=1) / scores.size)
+
+
+def calibration_noise(observed: float, resampled: Array, scores: Array, level: float = LEVEL,
+                      seed: int = SEED) -> CalibrationNoise:
+    """``CalibrationNoise`` of an observed ECE, its bootstrap resamples and the asserted scores
+    it was read from (the draws of a calibrated model are as many as the resamples)."""
+    finite = resampled[np.isfinite(resampled)]
+    bias = float(finite.mean()) - observed if finite.size else 0.0
+    low, high = _bounds(resampled, level)
+    corrected = Interval(estimate=max(0.0, observed - bias), low=max(0.0, 2 * observed - high),
+                         high=max(0.0, 2 * observed - low))
+    calibrated = calibrated_ece(scores, len(resampled), seed)
+    _, calibrated_high = _bounds(calibrated, level)
+    return CalibrationNoise(
+        observed=observed, bias=bias, corrected=corrected,
+        calibrated_mean=float(np.nanmean(calibrated)), calibrated_high=calibrated_high,
+        as_high_if_calibrated=float(np.mean(calibrated >= observed - 1e-12)),
+        draws=len(resampled))
 
 
 def _ordered_share(drawn: dict[str, Array]) -> float | None:

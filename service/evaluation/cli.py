@@ -6,9 +6,13 @@ import argparse
 import math
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from service.calibration.text_probe_settings import TextProbeSettings
 from service.settings import PROJECT_ROOT, get_settings
+
+if TYPE_CHECKING:
+    from service.evaluation.bootstrap import CalibrationNoise
 
 DEFAULT_DECORTE_DIR = PROJECT_ROOT.parent / "shared" / "data" / "decorte"
 
@@ -188,6 +192,7 @@ def _run(args: argparse.Namespace) -> int:
               f"nDCG@10 {ranking.ndcg_at_10:.3f}",
               f"ECE {result.calibration['all_candidates'].ece or 0:.3f} (all scored), "
               f"{result.calibration['asserted'].ece or 0:.3f} (asserted)",
+              *_ece_noise_line(result.intervals.ece_noise),
               f"precision by confidence: {levels}" + (
                   f"; low < medium < high in {ordered:.1%} of resamples"
                   if (ordered := result.intervals.confidence_ordered) is not None else ""),
@@ -196,6 +201,18 @@ def _run(args: argparse.Namespace) -> int:
               f"({result.run.seconds['total']:.1f} s)"]
     sys.stdout.write("\n".join(lines) + "\n")
     return 0
+
+
+def _ece_noise_line(noise: CalibrationNoise | None) -> list[str]:
+    """What sampling noise alone would make of the asserted codes' ECE (none if nothing was
+    asserted)."""
+    if noise is None:
+        return []
+    c = noise.corrected
+    return [f"  ECE asserted less its sampling bias {c.estimate:.3f} [{c.low:.3f}, {c.high:.3f}];"
+            f" perfectly calibrated scores would read {noise.calibrated_mean:.3f} (up to "
+            f"{noise.calibrated_high:.3f}), at least {noise.observed:.3f} in "
+            f"{noise.as_high_if_calibrated:.1%} of {noise.draws} draws"]
 
 
 def _decorte(args: argparse.Namespace) -> int:

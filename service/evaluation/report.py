@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from html import escape
 
 from service.evaluation import charts
+from service.evaluation.bootstrap import Intervals
 from service.evaluation.dataset import Strength
 from service.evaluation.runner import CodePrediction, ExperiencePrediction
 from service.evaluation.summary import Readings, RunMetrics, StrengthRecall
@@ -155,7 +156,24 @@ def _intervals_table(result: RunMetrics) -> str:
             "its estimate. To tell "
             "whether a change helped, compare two runs with <code>eval compare</code>: it reads "
             "both on the same resamples.</p>")
-    return _table(["metric", "value", "low", "high", "width"], rows) + note
+    return _table(["metric", "value", "low", "high", "width"], rows) + note + _noise_note(iv)
+
+
+def _noise_note(iv: Intervals) -> str:
+    """The asserted codes' ECE against what sampling noise alone reads."""
+    noise = iv.ece_noise
+    if noise is None:
+        return ""
+    c = noise.corrected
+    return (f"<p>ECE over asserted codes, {noise.observed:.3f}, less the bias its resamples show "
+            f"({noise.bias:+.3f}): <b>{c.estimate:.3f}</b>, {iv.level:.0%} interval "
+            f"[{c.low:.3f}, {c.high:.3f}] (the percentile interval reflected about the "
+            f"estimate). A perfectly calibrated model with exactly these scores, each code "
+            f"right with probability equal to its score, reads {noise.calibrated_mean:.3f} on "
+            f"average and up to {noise.calibrated_high:.3f} ({iv.level:.0%} of "
+            f"{noise.draws} draws); {noise.as_high_if_calibrated:.1%} of its draws read at "
+            f"least {noise.observed:.3f}. Near 0% the miscalibration is real; well above, "
+            "sampling noise alone reads this much.</p>")
 
 
 def _framework_table(result: RunMetrics) -> str:

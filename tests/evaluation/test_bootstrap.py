@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -204,3 +205,71 @@ def test_paired_means_read_per_unit_values_on_the_same_resamples() -> None:
     assert shifted[1].b_better == 1.0  # lower ECE is better
     with pytest.raises(bootstrap.ComparisonError, match="cannot be paired"):
         bootstrap.paired_means(a, a[:40], ["x", "y"])
+
+
+def _scored(n: int, truth: Callable[[float], float], seed: int = 11
+            ) -> list[ExperiencePrediction]:
+    """``n`` experiences, each asserting eight codes with seeded scores; a code is in the gold
+    with probability ``truth(score)``."""
+    rng = random.Random(seed)
+    predictions = []
+    for i in range(n):
+        gold, candidates = [], []
+        for j in range(8):
+            code, score = f"A{j}", rng.uniform(0.3, 0.95)
+            if rng.random() < truth(score):
+                gold.append(GoldSkill(framework="fw-a", code=code, strength=Strength.CLEAR))
+            candidates.append(CodePrediction(
+                framework="fw-a", code=code, label=code, score=score, asserted=True,
+                confidence=ConfidenceLevel.MEDIUM, matched_item=code, rationale=""))
+        predictions.append(ExperiencePrediction(
+            id=f"s{i:03d}", category="service", title=None, tags=[],
+            labelled_frameworks=["fw-a"], gold=gold,
+            gold_quality=QualityRatings(responsibility=1, complexity=1, novelty=1),
+            candidates=candidates, seconds=0.1))
+    return predictions
+
+
+def test_a_calibrated_model_reads_an_ece_that_sampling_noise_alone_explains() -> None:
+    iv = bootstrap.intervals(_scored(40, lambda score: score))
+    noise = iv.ece_noise
+    assert noise is not None
+    assert noise.observed == pytest.approx(iv.metrics["ece_asserted"].estimate)
+    # the plug-in ECE reads above zero though every score is its true probability ...
+    assert noise.observed > 0.02
+    # ... about as high as a calibrated model with these scores reads, and often exceeded
+    assert noise.calibrated_mean == pytest.approx(noise.observed, abs=0.02)
+    assert 0.1 < noise.as_high_if_calibrated < 0.9
+    # the resamples read higher still; less that bias, the estimate falls towards zero
+    assert noise.bias > 0
+    assert noise.corrected.estimate < noise.observed
+    assert noise.corrected.low <= noise.corrected.estimate <= noise.corrected.high
+    assert noise.corrected.high < iv.metrics["ece_asserted"].high
+
+
+def test_a_miscalibrated_model_reads_beyond_what_noise_explains() -> None:
+    overconfident = bootstrap.intervals(_scored(40, lambda score: score - 0.25)).ece_noise
+    assert overconfident is not None
+    assert overconfident.observed == pytest.approx(0.25, abs=0.04)
+    assert overconfident.as_high_if_calibrated == 0.0
+    assert overconfident.corrected.low > overconfident.calibrated_high
+    # with a real gap the noise is a small share of the reading
+    assert overconfident.corrected.estimate == pytest.approx(overconfident.observed, abs=0.01)
+
+
+def test_the_noise_a_calibrated_model_reads_falls_with_more_assertions() -> None:
+    scores = np.random.default_rng(2).uniform(0.3, 0.95, 4000)
+    few = bootstrap.calibrated_ece(scores[:200], 500, seed=1).mean()
+    many = bootstrap.calibrated_ece(scores, 500, seed=1).mean()
+    assert many < few / 3  # about 1/sqrt(n): twenty times the assertions, ~4.5 times less
+    # scores of 0 and 1 are never wrong about their outcome, so a calibrated model reads 0
+    certain = bootstrap.calibrated_ece(np.asarray([0.0, 1.0, 1.0, 0.0]), 50, seed=1)
+    assert np.all(certain == 0.0)
+    assert np.isnan(bootstrap.calibrated_ece(np.asarray([]), 5, seed=1)).all()
+
+
+def test_nothing_asserted_reads_no_calibration_noise() -> None:
+    silent = [p.model_copy(update={"candidates": [c.model_copy(update={
+        "asserted": False, "confidence": None}) for c in p.candidates]})
+        for p in _scored(10, lambda score: score)]
+    assert bootstrap.intervals(silent).ece_noise is None

@@ -36,7 +36,8 @@ def _unit_interval(tree: object, path: str = "") -> list[str]:
     bad: list[str] = []
     if isinstance(tree, dict):
         for key, value in tree.items():
-            skipped = {"run", "counts", "count", "n", "correct", "predicted", "mean_shift"}
+            skipped = {"run", "counts", "count", "n", "correct", "predicted", "mean_shift",
+                       "bias"}
             if key in skipped or key.startswith("n_"):
                 continue
             bad += _unit_interval(value, f"{path}.{key}")
@@ -100,6 +101,11 @@ def test_run_writes_metrics_predictions_and_report(run_dir: Path) -> None:
     assert "changed with the narrative twice" in html
     low = metrics["intervals"]["metrics"]["micro_f1"]["low"]
     assert "How far these figures can move" in html and f"{low:.3f}" in html
+    noise = metrics["intervals"]["ece_noise"]  # the asserted codes' ECE against its noise
+    assert noise["observed"] == pytest.approx(metrics["calibration"]["asserted"]["ece"])
+    assert noise["draws"] == metrics["intervals"]["resamples"]
+    assert "perfectly calibrated model with exactly these scores" in html
+    assert f"{noise['corrected']['estimate']:.3f}" in html
     assert ("Precision rises from low to medium to high in" in html
             or "Some level was never asserted" in html)
     assert "<script" not in html and "<link" not in html and "src=" not in html  # one file
