@@ -170,8 +170,9 @@ def _noise_note(iv: Intervals) -> str:
             f"[{c.low:.3f}, {c.high:.3f}] (the percentile interval reflected about the "
             f"estimate). A perfectly calibrated model with exactly these scores, each code "
             f"right with probability equal to its score, reads {noise.calibrated_mean:.3f} on "
-            f"average and up to {noise.calibrated_high:.3f} ({iv.level:.0%} of "
-            f"{noise.draws} draws); {noise.as_high_if_calibrated:.1%} of its draws read at "
+            f"average and up to {noise.calibrated_high:.3f} (the upper end of the central "
+            f"{iv.level:.0%} of {noise.draws} draws); {noise.as_high_if_calibrated:.1%} of its "
+            f"draws read at "
             f"least {noise.observed:.3f}. Near 0% the miscalibration is real; well above, "
             "sampling noise alone reads this much.</p>")
 
