@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import pytest
@@ -159,23 +159,25 @@ def test_runs_of_other_experiences_or_other_gold_are_not_paired() -> None:
 
 def _graded(hits: dict[ConfidenceLevel, float], n: int = 60) -> list[ExperiencePrediction]:
     """Each experience asserts one code at each level, right with the given frequency."""
-    predictions = []
-    for i in range(n):
-        gold, candidates = [], []
-        for j, (level, rate) in enumerate(hits.items()):
-            code = f"A{j}"
-            right = (i * 7 + j * 3) % 10 < rate * 10
-            if right:
-                gold.append(GoldSkill(framework="fw-a", code=code, strength=Strength.CLEAR))
-            candidates.append(CodePrediction(
-                framework="fw-a", code=code, label=code, score=0.3 + 0.3 * j, asserted=True,
-                confidence=level, matched_item=code, rationale=""))
-        predictions.append(ExperiencePrediction(
-            id=f"g{i:03d}", category="service", title=None, tags=[],
-            labelled_frameworks=["fw-a"], gold=gold,
-            gold_quality=QualityRatings(responsibility=1, complexity=1, novelty=1),
-            candidates=candidates, seconds=0.1))
-    return predictions
+    return [_asserting(f"g{i:03d}", [
+        (f"A{j}", 0.3 + 0.3 * j, level, (i * 7 + j * 3) % 10 < rate * 10)
+        for j, (level, rate) in enumerate(hits.items())]) for i in range(n)]
+
+
+def _asserting(identifier: str, rows: Sequence[tuple[str, float, ConfidenceLevel, bool]]
+               ) -> ExperiencePrediction:
+    """One experience of framework fw-a asserting each (code, score, level, right) row; the
+    right ones are its gold."""
+    return ExperiencePrediction(
+        id=identifier, category="service", title=None, tags=[], labelled_frameworks=["fw-a"],
+        gold=[GoldSkill(framework="fw-a", code=code, strength=Strength.CLEAR)
+              for code, _, _, right in rows if right],
+        gold_quality=QualityRatings(responsibility=1, complexity=1, novelty=1),
+        candidates=[CodePrediction(framework="fw-a", code=code, label=code, score=score,
+                                   asserted=True, confidence=level, matched_item=code,
+                                   rationale="")
+                    for code, score, level, _ in rows],
+        seconds=0.1)
 
 
 def test_the_order_of_confidence_levels_is_read_on_every_resample() -> None:
@@ -214,19 +216,11 @@ def _scored(n: int, truth: Callable[[float], float], seed: int = 11
     rng = random.Random(seed)
     predictions = []
     for i in range(n):
-        gold, candidates = [], []
+        rows = []
         for j in range(8):
-            code, score = f"A{j}", rng.uniform(0.3, 0.95)
-            if rng.random() < truth(score):
-                gold.append(GoldSkill(framework="fw-a", code=code, strength=Strength.CLEAR))
-            candidates.append(CodePrediction(
-                framework="fw-a", code=code, label=code, score=score, asserted=True,
-                confidence=ConfidenceLevel.MEDIUM, matched_item=code, rationale=""))
-        predictions.append(ExperiencePrediction(
-            id=f"s{i:03d}", category="service", title=None, tags=[],
-            labelled_frameworks=["fw-a"], gold=gold,
-            gold_quality=QualityRatings(responsibility=1, complexity=1, novelty=1),
-            candidates=candidates, seconds=0.1))
+            score = rng.uniform(0.3, 0.95)
+            rows.append((f"A{j}", score, ConfidenceLevel.MEDIUM, rng.random() < truth(score)))
+        predictions.append(_asserting(f"s{i:03d}", rows))
     return predictions
 
 
