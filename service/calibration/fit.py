@@ -313,7 +313,8 @@ def fit_prior(prepared: Sequence[_Prepared], indexes: Mapping[str, SkillIndex], 
                                "epochs": text_probe.settings.epochs,
                                "folds": text_probe.settings.folds,
                                "weight": round(text_probe.settings.weight, 4),
-                               "taxonomy_weight": text_probe.settings.taxonomy_weight}
+                               "taxonomy_weight": text_probe.settings.taxonomy_weight,
+                               "heads": list(text_probe.settings.heads)}
     prior = ExperiencePrior(version=version, trained_on=trained_on, model_id=model_id,
                             dimension=dimension, probes=probes, lexicon=lexicon,
                             lexical_probes=lexical_probes, notes=notes, text_probe=reference)
@@ -522,6 +523,8 @@ def fit_all(records: Sequence[LabelledExperience], embedder: Embedder,
     probe = (f"text-probe:{text_probe.settings.frozen}/{text_probe.settings.epochs}/"
              f"{text_probe.settings.folds}/{text_probe.settings.weight:.4f}/"
              f"{text_probe.settings.taxonomy_weight}"
+             + ("" if text_probe.settings.heads == ("mean",)
+                else "/" + "+".join(text_probe.settings.heads))
              if text_probe is not None else "no-text-probe")
     fitted = f"{dataset_hash}|{embedder.model_id}|{pipeline.version}|{probe}".encode()
     version = f"{stamp}-{hashlib.sha256(fitted).hexdigest()[:8]}"

@@ -47,14 +47,14 @@ class TextProbeFit:
 
 
 def _train(backbone: Backbone, frozen: int, states: Sequence[torch.Tensor], y: np.ndarray,
-           mask: np.ndarray, epochs: int, seed: int) -> UpperLayers:
+           mask: np.ndarray, epochs: int, seed: int, head: str = "mean") -> UpperLayers:
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    upper = UpperLayers(backbone, frozen, y.shape[1])
+    upper = UpperLayers(backbone, frozen, y.shape[1], head)
     upper.train()
     optimiser = torch.optim.AdamW(
         [{"params": upper.layers.parameters(), "lr": LAYER_LR},
-         {"params": upper.head.parameters(), "lr": HEAD_LR}], weight_decay=WEIGHT_DECAY)
+         {"params": upper.head_parameters(), "lr": HEAD_LR}], weight_decay=WEIGHT_DECAY)
     steps = max(1, epochs * -(-len(states) // BATCH))
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda s: min(1.0, (s + 1) / (0.1 * steps)) * max(0.0, (steps - s) / steps))
@@ -77,9 +77,11 @@ def _train(backbone: Backbone, frozen: int, states: Sequence[torch.Tensor], y: n
     return upper
 
 
-def _predict(upper: UpperLayers, states: Sequence[torch.Tensor]) -> np.ndarray:
+def _predict(members: Sequence[UpperLayers], states: Sequence[torch.Tensor]) -> np.ndarray:
+    """The members' mean logits, one row per text (as ``EncoderTextProbe.logits`` reads)."""
     with torch.inference_mode():
-        return np.asarray(upper(list(states)).double().numpy())
+        return np.asarray(torch.stack([m(list(states)) for m in members]).mean(0)
+                          .double().numpy())
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,8 @@ def fit_text_probe(backbone: Backbone, texts: Sequence[str],
 
     Returns the probe fitted on all of them and each text's out-of-fold logits. With
     ``settings.taxonomy_weight`` above 0, every fit (the out-of-fold ones too) also learns from
-    ``examples``, each weighing that much against a labelled experience.
+    ``examples``, each weighing that much against a labelled experience. Every fit trains one
+    member per head of ``settings.heads``, on the same rows and seed, and reads their mean.
     """
     settings = settings or TextProbeSettings()
     columns = [(f, c) for f in sorted(codes) for c in codes[f]]
@@ -119,10 +122,10 @@ def fit_text_probe(backbone: Backbone, texts: Sequence[str],
         [[f == e.framework for f, _ in columns] for e in written],
         dtype=np.float64).reshape(-1, len(columns))
 
-    def train(rows: Sequence[int] | np.ndarray, seed: int) -> UpperLayers:
-        return _train(backbone, settings.frozen, [states[i] for i in rows] + extra_states,
-                      np.vstack([y[rows], extra_y]), np.vstack([mask[rows], extra_mask]),
-                      settings.epochs, seed)
+    def train(rows: Sequence[int] | np.ndarray, seed: int) -> tuple[UpperLayers, ...]:
+        return tuple(_train(backbone, settings.frozen, [states[i] for i in rows] + extra_states,
+                            np.vstack([y[rows], extra_y]), np.vstack([mask[rows], extra_mask]),
+                            settings.epochs, seed, head) for head in settings.heads)
 
     oof = np.zeros_like(y)
     folds = list(KFold(n_splits=settings.folds, shuffle=True, random_state=5)
@@ -131,7 +134,7 @@ def fit_text_probe(backbone: Backbone, texts: Sequence[str],
                                           unit="fold", file=sys.stderr,
                                           disable=not progress)):
         oof[held] = _predict(train(rows, SEED + k), [states[i] for i in held])
-    upper = train(np.arange(len(texts)), SEED)
+    members = train(np.arange(len(texts)), SEED)
     probe = EncoderTextProbe(version, model_id, settings.frozen,
-                             {f: tuple(codes[f]) for f in sorted(codes)}, backbone, upper)
+                             {f: tuple(codes[f]) for f in sorted(codes)}, backbone, members)
     return TextProbeFit(probe, [by_framework(codes, row) for row in oof])

@@ -15,6 +15,8 @@ EPOCHS = 10
 FOLDS = 5
 WEIGHT = EQUAL_SHARE  # the text probe's share of the prior's logit (``TextProbeFile``)
 TAXONOMY_WEIGHT = 1.0  # loss weight of each example written in a framework (``FrameworkExample``)
+HEADS = ("mean",)  # one member per head, averaged (``service/inference/text_probe.py``)
+KNOWN_HEADS = ("mean", "attention")  # ``service.inference.text_probe.HEADS``, without torch
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,7 @@ class TextProbeSettings:
     folds: int = FOLDS
     weight: float = WEIGHT
     taxonomy_weight: float = TAXONOMY_WEIGHT
+    heads: tuple[str, ...] = HEADS
 
     def __post_init__(self) -> None:
         if self.frozen < 0:
@@ -40,3 +43,6 @@ class TextProbeSettings:
         if not self.taxonomy_weight >= 0.0:  # also refuses NaN
             raise ValueError(f"the frameworks' examples' weight must be 0 or more, "
                              f"got {self.taxonomy_weight}")
+        if not self.heads or any(h not in KNOWN_HEADS for h in self.heads):
+            raise ValueError(f"text probe heads must be one or more of "
+                             f"{', '.join(KNOWN_HEADS)}, got {', '.join(self.heads) or 'none'}")

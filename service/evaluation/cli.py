@@ -80,6 +80,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help=f"how much each of the frameworks' own examples (an item's description or "
              f"keyword) weighs against a labelled experience in the text probe's fit; 0 "
              f"leaves them out (default {TextProbeSettings.taxonomy_weight})")
+    calibrate.add_argument(
+        "--text-probe-heads", type=_heads, default=None, metavar="H[,H...]",
+        help="the text probe's members, one fitted per head and their logits averaged: "
+             "'mean' (the tokens' mean) or 'attention' (a pooling per competency), e.g. "
+             "mean,attention; each member doubles the fit and the probe's request cost "
+             f"(default {','.join(TextProbeSettings.heads)})")
     calibrate.set_defaults(func=_calibrate)
 
 
@@ -88,6 +94,17 @@ def _fraction(text: str) -> float:
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"give a number from 0 to 1, not {text}")
     return value
+
+
+def _heads(text: str) -> tuple[str, ...]:
+    from service.calibration.text_probe_settings import KNOWN_HEADS
+
+    heads = tuple(h.strip() for h in text.split(","))
+    wrong = [h for h in heads if h not in KNOWN_HEADS]
+    if wrong or not text.strip():
+        raise argparse.ArgumentTypeError(
+            f"give heads from {', '.join(KNOWN_HEADS)}, separated by commas, not {text!r}")
+    return heads
 
 
 def _non_negative(text: str) -> float:
@@ -114,14 +131,14 @@ def _calibrate(args: argparse.Namespace) -> int:
     from service.evaluation.dataset import DatasetError
     from service.inference.text_probe import UnsupportedEncoder
 
-    if args.text_probe is False and (args.text_probe_weight is not None
-                                     or args.examples_weight is not None):
-        sys.stderr.write("--text-probe-weight and --examples-weight set how the text probe is "
-                         "fitted: leave them out with --no-text-probe\n")
-        return 2
     chosen = {name: value for name, value in (("weight", args.text_probe_weight),
-                                              ("taxonomy_weight", args.examples_weight))
+                                              ("taxonomy_weight", args.examples_weight),
+                                              ("heads", args.text_probe_heads))
               if value is not None}
+    if args.text_probe is False and chosen:
+        sys.stderr.write("--text-probe-weight, --examples-weight and --text-probe-heads set how "
+                         "the text probe is fitted: leave them out with --no-text-probe\n")
+        return 2
     try:
         summary = calibrate(args.dataset, get_settings(), progress=not args.no_progress,
                             text_probe=args.text_probe,

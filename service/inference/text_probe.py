@@ -4,8 +4,9 @@ experiences, read the whole experience for every framework's competencies.
 The other two probes of the prior read a frozen summary of the experience (the mean of its
 sentence vectors) and its words. This one lets the encoder itself adapt: the whole experience
 (up to ``MAX_TOKENS`` tokens) goes through the embedding model's lower layers, unchanged and
-shared with it, then through fine-tuned copies of its upper layers, is mean-pooled and scored
-for every competency by a linear head. Only the upper layers and the head are ours; they are
+shared with it, then through fine-tuned copies of its upper layers, is pooled and scored for
+every competency by a head (``UpperLayers``); a probe may average several such members, each
+fitted apart. Only the upper layers and the head are ours; they are
 fitted by ``eval calibrate`` (``service/calibration/text_probe.py``) and saved as one
 safetensors file in half precision next to the prior that names it.
 
@@ -83,27 +84,60 @@ def _out(x: Any) -> torch.Tensor:
     return cast(torch.Tensor, x[0] if isinstance(x, tuple) else x)
 
 
-class UpperLayers(torch.nn.Module):
-    """Fine-tuned copies of the encoder's layers above ``frozen``, mean pooling and a head."""
+HEADS = ("mean", "attention")  # what a member of the probe pools its token states with
 
-    def __init__(self, backbone: Backbone, frozen: int, outputs: int) -> None:
+
+class UpperLayers(torch.nn.Module):
+    """Fine-tuned copies of the encoder's layers above ``frozen``, pooling and a head.
+
+    ``head="mean"``: the tokens' mean, one linear head over every competency. ``"attention"``
+    adds, for each competency, a vector pooled over the tokens by its own attention (a query
+    per competency, starting at zero, so at the plain mean) and read by its own weights
+    (starting at zero, so the member starts as the mean head): a competency shown in one
+    sentence of a long experience is not averaged away.
+    """
+
+    def __init__(self, backbone: Backbone, frozen: int, outputs: int,
+                 head: str = "mean") -> None:
         super().__init__()
         if not 0 <= frozen < backbone.depth:
             raise ValueError(f"frozen layers must be 0..{backbone.depth - 1}, got {frozen}")
+        if head not in HEADS:
+            raise ValueError(f"text probe head must be one of {', '.join(HEADS)}, got {head!r}")
+        self.kind = head
         self.layers = copy.deepcopy(backbone.model.encoder.layer[frozen:])
         self.head = torch.nn.Linear(backbone.width, outputs)
+        if head == "attention":
+            self.query = torch.nn.Parameter(torch.zeros(outputs, backbone.width))
+            self.value = torch.nn.Parameter(torch.zeros(outputs, backbone.width))
 
-    def pooled(self, states: torch.Tensor) -> torch.Tensor:
-        """One text's unit vector from its lower-layer token states."""
+    def head_parameters(self) -> list[torch.nn.Parameter]:
+        """What the head learns (at the head's learning rate, not the layers')."""
+        extra = [self.query, self.value] if self.kind == "attention" else []
+        return [*self.head.parameters(), *extra]
+
+    def _top(self, states: torch.Tensor) -> torch.Tensor:
         x = states.unsqueeze(0)
         for layer in self.layers:
             x = _out(layer(x))
-        return torch.nn.functional.normalize(x[0].mean(0), dim=-1)
+        return x[0]
+
+    def pooled(self, states: torch.Tensor) -> torch.Tensor:
+        """One text's unit vector from its lower-layer token states."""
+        return torch.nn.functional.normalize(self._top(states).mean(0), dim=-1)
+
+    def _row(self, states: torch.Tensor) -> torch.Tensor:
+        top = self._top(states)
+        logits: torch.Tensor = self.head(torch.nn.functional.normalize(top.mean(0), dim=-1))
+        if self.kind == "attention":
+            weights = torch.softmax(self.query @ top.T, dim=-1)  # (outputs, tokens)
+            attended = torch.nn.functional.normalize(weights @ top, dim=-1)
+            logits = logits + (self.value * attended).sum(-1)
+        return logits
 
     def forward(self, batch: Sequence[torch.Tensor]) -> torch.Tensor:
         """Logits, one row per text, one column per output."""
-        logits: torch.Tensor = self.head(torch.stack([self.pooled(s) for s in batch]))
-        return logits * LOGIT_SCALE
+        return torch.stack([self._row(s) for s in batch]) * LOGIT_SCALE
 
     def to_half_precision(self) -> None:
         """Round every weight to float16 and back, as ``EncoderTextProbe.save`` stores it, so
@@ -115,29 +149,57 @@ class UpperLayers(torch.nn.Module):
 
 @dataclass
 class EncoderTextProbe:
-    """Competency logits for a whole experience, per framework (see the module docstring)."""
+    """Competency logits for a whole experience, per framework (see the module docstring).
+
+    ``members``: one or more fitted upper layers with their heads, each fitted apart on the
+    same data; the probe's logit is their mean. A probe of one mean-pooled member is stored as
+    format 1 (as every probe was before members), any other as format 2.
+    """
 
     version: str
     model_id: str
     frozen: int
     codes: dict[str, tuple[str, ...]]  # framework -> its codes, in the head's column order
     backbone: Backbone
-    upper: UpperLayers
+    members: tuple[UpperLayers, ...]
+
+    def __post_init__(self) -> None:
+        if not self.members:
+            raise ValueError("a text probe needs at least one fitted member")
+
+    @property
+    def heads(self) -> tuple[str, ...]:
+        """Each member's head, in order."""
+        return tuple(m.kind for m in self.members)
 
     def logits(self, text: str) -> dict[str, npt.NDArray[np.float64]]:
-        """Each framework's competency logits, in ``codes`` order (``upper`` is in eval mode
-        from the fit or the load)."""
+        """Each framework's competency logits, in ``codes`` order (the members are in eval
+        mode from the fit or the load). The lower layers run once for every member."""
         with torch.inference_mode():
-            row = self.upper([self.backbone.lower(text, self.frozen)])[0].double().numpy()
-        return by_framework(self.codes, row)
+            states = self.backbone.lower(text, self.frozen)
+            row = torch.stack([m([states])[0] for m in self.members]).mean(0)
+        return by_framework(self.codes, row.double().numpy())
+
+    def _single(self) -> bool:
+        return self.heads == ("mean",)
 
     def _tensors(self) -> dict[str, torch.Tensor]:
-        return {k: v.detach().to(torch.float16).contiguous()
-                for k, v in self.upper.state_dict().items()}
+        def half(state: Mapping[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
+            return {prefix + k: v.detach().to(torch.float16).contiguous()
+                    for k, v in state.items()}
+        if self._single():
+            return half(self.members[0].state_dict(), "")
+        out: dict[str, torch.Tensor] = {}
+        for n, member in enumerate(self.members):
+            out |= half(member.state_dict(), f"{n}.")
+        return out
 
     def _metadata(self) -> dict[str, str]:
-        return {"format": "1", "version": self.version, "model_id": self.model_id,
+        meta = {"format": "1", "version": self.version, "model_id": self.model_id,
                 "frozen": str(self.frozen), "codes": json.dumps(self.codes, sort_keys=True)}
+        if not self._single():
+            meta |= {"format": "2", "heads": json.dumps(list(self.heads))}
+        return meta
 
     def sha256(self) -> str:
         """Digest of the weights as stored and of the metadata (``content_sha256``): what the
@@ -145,7 +207,7 @@ class EncoderTextProbe:
         return content_sha256(self._tensors(), self._metadata())
 
     def save(self, path: Path) -> None:
-        """The upper layers and head in half precision, as a safetensors file."""
+        """Every member's upper layers and head in half precision, as one safetensors file."""
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(save(self._tensors(), metadata=self._metadata()))
 
@@ -159,16 +221,22 @@ class EncoderTextProbe:
         if sha256 is not None and content_sha256(stored, meta) != sha256:
             raise ValueError(f"{path.name} is not the text probe its prior was fitted with "
                              "(sha256 differs); refit with `python -m service eval calibrate`")
-        if meta.get("format") != "1":
+        if meta.get("format") not in ("1", "2"):
             raise ValueError(f"{path.name}: text probe format {meta.get('format')!r}, this code "
-                             "reads '1'")
+                             "reads '1' and '2'")
         codes = {f: tuple(c) for f, c in json.loads(meta["codes"]).items()}
         frozen = int(meta["frozen"])
-        upper = UpperLayers(backbone, frozen, sum(len(c) for c in codes.values()))
-        state = {k: v.to(torch.float32) for k, v in stored.items()}
-        upper.load_state_dict(state)
-        upper.eval()
-        return cls(meta["version"], meta["model_id"], frozen, codes, backbone, upper)
+        outputs = sum(len(c) for c in codes.values())
+        heads = json.loads(meta["heads"]) if meta["format"] == "2" else ["mean"]
+        members = []
+        for n, head in enumerate(heads):
+            prefix = f"{n}." if meta["format"] == "2" else ""
+            upper = UpperLayers(backbone, frozen, outputs, head)
+            upper.load_state_dict({k[len(prefix):]: v.to(torch.float32)
+                                   for k, v in stored.items() if k.startswith(prefix)})
+            upper.eval()
+            members.append(upper)
+        return cls(meta["version"], meta["model_id"], frozen, codes, backbone, tuple(members))
 
 
 def by_framework(codes: Mapping[str, Sequence[str]], row: npt.NDArray[np.float64]

@@ -86,7 +86,7 @@ def test_calibrate_writes_the_artefacts_the_pipeline_then_serves_with(
     probe = models / "calibration" / f"prior-text-probe-{model_id}.safetensors"
     other = EncoderTextProbe.load(probe, encoder.backbone())
     with torch.no_grad():
-        other.upper.head.bias.add_(1.0)
+        other.members[0].head.bias.add_(1.0)
     other.save(probe)
     with pytest.raises(ValueError, match="sha256 differs"):
         load_pipeline(settings, encoder)
@@ -98,6 +98,8 @@ def test_calibrate_writes_the_artefacts_the_pipeline_then_serves_with(
     ("--text-probe-weight", "half", "give a number, not 'half'"),
     ("--examples-weight", "-1", "give a number of 0 or more, not -1"),
     ("--examples-weight", "nan", "give a finite number, not nan"),
+    ("--text-probe-heads", "mean,max", "give heads from mean, attention, separated by commas"),
+    ("--text-probe-heads", "", "give heads from mean, attention"),
     ("--examples-weight", "inf", "give a finite number, not inf"),
 ])
 def test_calibrate_refuses_a_weight_out_of_range(flag: str, value: str, told: str,
@@ -122,19 +124,32 @@ def test_calibrate_passes_the_text_probes_weights_to_the_fit(
     assert main(["eval", "calibrate", "--dataset", str(DEV), "--no-progress",
                  "--text-probe-weight", "0.5", "--examples-weight", "0"]) == 0
     assert main(["eval", "calibrate", "--dataset", str(DEV), "--no-progress"]) == 0
+    assert main(["eval", "calibrate", "--dataset", str(DEV), "--no-progress",
+                 "--text-probe-heads", "mean, attention"]) == 0
     assert asked == [(None, TextProbeSettings(weight=0.5, taxonomy_weight=0.0)),
-                     (None, TextProbeSettings())]
-    # weights of a probe that is not fitted are a mistake, not something to ignore
-    assert main(["eval", "calibrate", "--dataset", str(DEV), "--no-text-probe",
-                 "--examples-weight", "0.5"]) == 2
-    assert "leave them out with --no-text-probe" in capsys.readouterr().err
-    assert len(asked) == 2
+                     (None, TextProbeSettings()),
+                     (None, TextProbeSettings(heads=("mean", "attention")))]
+    # settings of a probe that is not fitted are a mistake, not something to ignore
+    for flag, value in (("--examples-weight", "0.5"), ("--text-probe-heads", "attention")):
+        assert main(["eval", "calibrate", "--dataset", str(DEV), "--no-text-probe",
+                     flag, value]) == 2
+        assert "leave them out with --no-text-probe" in capsys.readouterr().err
+    assert len(asked) == 3
 
 
 @pytest.mark.parametrize("wrong", [{"weight": 1.2}, {"weight": -0.01}, {"folds": 1},
                                    {"epochs": 0}, {"frozen": -1},
                                    {"taxonomy_weight": -0.5},
-                                   {"taxonomy_weight": float("nan")}])
-def test_text_probe_settings_refuse_what_cannot_be_fitted(wrong: dict[str, float]) -> None:
+                                   {"taxonomy_weight": float("nan")},
+                                   {"heads": ()}, {"heads": ("mean", "max")}])
+def test_text_probe_settings_refuse_what_cannot_be_fitted(wrong: dict[str, object]) -> None:
     with pytest.raises(ValueError, match="must be"):
         TextProbeSettings(**wrong)  # type: ignore[arg-type]
+
+
+def test_the_settings_know_every_head_the_probe_has() -> None:
+    """The settings name the heads without importing torch; they must be the probe's."""
+    from service.calibration.text_probe_settings import KNOWN_HEADS
+    from service.inference.text_probe import HEADS
+
+    assert KNOWN_HEADS == HEADS

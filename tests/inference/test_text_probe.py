@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from safetensors.torch import load_file
 from sklearn.metrics import roc_auc_score
 
 from service.calibration.fit import framework_examples
@@ -20,7 +21,13 @@ from service.calibration.text_probe import (
 from service.calibration.text_probe_settings import TextProbeSettings
 from service.evaluation.dataset import load_dataset
 from service.inference.encoder import SentenceEncoder
-from service.inference.text_probe import Backbone, EncoderTextProbe, UnsupportedEncoder
+from service.inference.text_probe import (
+    Backbone,
+    EncoderTextProbe,
+    UnsupportedEncoder,
+    UpperLayers,
+    _file_metadata,
+)
 from service.pipeline.pipeline import ExtractionPipeline
 from service.pipeline.prior import experience_text
 from service.runtime import load_catalog, load_encoder
@@ -162,3 +169,67 @@ def test_framework_examples_are_its_items_words_under_their_competency(tmp_path:
     mine = {e.text for e in examples if e.code == root}
     assert item.description in mine and set(item.keywords) <= mine
     assert len(examples) == sum(1 + len(i.keywords) for i in taxonomy.items)
+
+
+def test_an_attention_member_starts_as_the_mean_one(encoder: SentenceEncoder) -> None:
+    """Its queries start at zero (every token weighs the same) and its weights on the attended
+    vectors too, so a fit starts from the mean head and learns only what the pooling adds."""
+    backbone = encoder.backbone()
+    states = backbone.lower("I logged each test run and changed the gear ratio.", 3)
+    torch.manual_seed(7)
+    mean = UpperLayers(backbone, 3, 5, "mean")
+    torch.manual_seed(7)
+    attention = UpperLayers(backbone, 3, 5, "attention")
+    with torch.inference_mode():
+        assert torch.allclose(mean([states]), attention([states]), atol=1e-6)
+        attention.value.fill_(1.0)  # with weights on them, the attended vectors count
+        assert not torch.allclose(mean([states]), attention([states]), atol=1e-3)
+    assert {id(p) for p in attention.head_parameters()} == {
+        id(attention.head.weight), id(attention.head.bias), id(attention.query),
+        id(attention.value)}
+    with pytest.raises(ValueError, match="head must be one of"):
+        UpperLayers(backbone, 3, 5, "max")
+
+
+def test_a_probe_of_two_members_reads_their_mean_and_stores_both(
+        encoder: SentenceEncoder, fitted: Fitted, tmp_path: Path) -> None:
+    backbone = encoder.backbone()
+    pipeline = ExtractionPipeline()
+    records = [r for r in load_dataset(DEV) if FRAMEWORK in r.gold.labelled_frameworks][:12]
+    texts = [experience_text(pipeline.segment(r.experience)) for r in records]
+    gold = [{FRAMEWORK: {g.code for g in r.gold.skills if g.framework == FRAMEWORK}}
+            for r in records]
+    codes = {FRAMEWORK: sorted({c for g in gold for c in g[FRAMEWORK]})}
+
+    def fit(heads: tuple[str, ...]) -> TextProbeFit:
+        return fit_text_probe(backbone, texts, gold, codes, "prior-test", encoder.model_id,
+                              TextProbeSettings(epochs=2, folds=2, heads=heads))
+
+    pair, alone = fit(("mean", "attention")), fit(("mean",))
+    probe = pair.probe
+    assert probe.heads == ("mean", "attention") and alone.probe.heads == ("mean",)
+    # a member is fitted as it would be alone: adding one leaves the other as it was
+    for a, b in zip(probe.members[0].state_dict().values(),
+                    alone.probe.members[0].state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+    assert float(probe.members[1].query.detach().abs().sum()) > 0  # the attention was learned
+    states = backbone.lower(texts[0], probe.frozen)
+    with torch.inference_mode():
+        each = [m([states])[0].double().numpy() for m in probe.members]
+    assert np.allclose(probe.logits(texts[0])[FRAMEWORK], (each[0] + each[1]) / 2, atol=1e-5)
+    assert not np.allclose(pair.out_of_fold[0][FRAMEWORK], alone.out_of_fold[0][FRAMEWORK])
+
+    path = tmp_path / "pair.safetensors"
+    probe.save(path)
+    assert _file_metadata(path.read_bytes())["format"] == "2"
+    loaded = EncoderTextProbe.load(path, backbone, probe.sha256())
+    assert loaded.heads == probe.heads
+    for text in texts[:3]:
+        assert np.allclose(loaded.logits(text)[FRAMEWORK], probe.logits(text)[FRAMEWORK],
+                           atol=1e-6)
+    # a probe of one mean member keeps the file every earlier fit wrote (format 1)
+    single = tmp_path / "single.safetensors"
+    fitted[2].probe.save(single)
+    meta = _file_metadata(single.read_bytes())
+    assert meta["format"] == "1" and "heads" not in meta
+    assert set(load_file(single)) == set(fitted[2].probe.members[0].state_dict())
