@@ -122,10 +122,6 @@ class UpperLayers(torch.nn.Module):
             x = _out(layer(x))
         return x[0]
 
-    def pooled(self, states: torch.Tensor) -> torch.Tensor:
-        """One text's unit vector from its lower-layer token states."""
-        return torch.nn.functional.normalize(self._top(states).mean(0), dim=-1)
-
     def _row(self, states: torch.Tensor) -> torch.Tensor:
         top = self._top(states)
         logits: torch.Tensor = self.head(torch.nn.functional.normalize(top.mean(0), dim=-1))
